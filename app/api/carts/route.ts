@@ -1,0 +1,23 @@
+import { requireUser } from '@/server/auth';
+import { openCart } from '@/server/cart/handler';
+import { listMyCarts } from '@/server/cart/queries';
+import { commandContext, commandResponse } from '@/server/http/command-context';
+import { json, readJson, route } from '@/server/http/respond';
+import { CreateCartBody } from '@/server/http/schemas';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route(async () => {
+  const user = await requireUser();
+  return json({ carts: await listMyCarts(user) });
+});
+
+export const POST = route(async (req, { requestId }) => {
+  const ctx = await commandContext(req, requestId);
+  const hasBody = req.headers.get('content-length') !== '0' && (req.headers.has('content-type') || req.headers.has('content-length'));
+  const body = hasBody ? await readJson(req, CreateCartBody) : {};
+  const result = await openCart(ctx, body);
+  const res = commandResponse(result, 201);
+  res.headers.set('Location', `/api/carts/${result.cartId}`);
+  return res;
+});

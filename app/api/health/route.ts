@@ -1,0 +1,11 @@
+import { sql } from 'drizzle-orm';
+import { getDb, getDbHandle } from '@/db/client';
+import { json, route } from '@/server/http/respond';
+
+export const dynamic = 'force-dynamic';
+
+/** Liveness plus a database round trip; 503 (via the error mapping) when the database is unreachable. */
+export const GET = route(async () => {
+  await getDb().execute(sql`select 1`);
+  return json({ status: 'ok', database: getDbHandle().kind });
+});

@@ -1,0 +1,10 @@
+import { requireUser } from '@/server/auth';
+import { listMyOrders } from '@/server/cart/queries';
+import { json, route } from '@/server/http/respond';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route(async () => {
+  const user = await requireUser();
+  return json({ orders: await listMyOrders(user) });
+});

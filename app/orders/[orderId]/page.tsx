@@ -1,0 +1,38 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound, redirect } from 'next/navigation';
+import { LineTable } from '@/components/orders/line-table';
+import { formatDateTime } from '@/components/ui/format';
+import { currentUser } from '@/server/auth';
+import { AppError } from '@/server/http/errors';
+import { getOrder } from '@/server/cart/queries';
+
+export const metadata: Metadata = { title: 'Order' };
+
+export default async function OrderPage({ params }: { params: Promise<{ orderId: string }> }) {
+  const { orderId } = await params;
+  const user = await currentUser();
+  if (!user) redirect(`/login?callbackUrl=/orders/${encodeURIComponent(orderId)}`);
+  const order = await getOrder(user, orderId).catch((e) => {
+    if (e instanceof AppError && e.status === 404) notFound();
+    throw e;
+  });
+  return (
+    <article className="mx-auto max-w-2xl space-y-6">
+      <header>
+        <p className="text-sm text-stone-500">
+          <Link href="/carts" className="underline">
+            Your carts and orders
+          </Link>
+        </p>
+        <h1 className="mt-1 text-2xl font-bold">
+          Order <span className="font-mono">{order.orderId}</span>
+        </h1>
+        <p className="text-sm text-stone-600">Placed {formatDateTime(order.placedAt)}</p>
+      </header>
+      <div className="rounded-2xl border border-stone-200 bg-white p-6">
+        <LineTable items={order.items} currency={order.currency} totalCents={order.totalCents} />
+      </div>
+    </article>
+  );
+}

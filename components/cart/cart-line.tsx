@@ -1,0 +1,82 @@
+'use client';
+
+import Image from 'next/image';
+import type { CartLine } from '@/server/cart/events';
+import { MAX_QUANTITY } from '@/server/cart/events';
+import { formatMoney } from '../ui/format';
+
+type Props = {
+  line: CartLine;
+  currency: string;
+  disabled: boolean;
+  onQuantity: (quantity: number) => void;
+  onRemove: () => void;
+};
+
+export function CartLineRow({ line, currency, disabled, onQuantity, onRemove }: Props) {
+  const commit = (raw: string) => {
+    const q = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(q) || q === line.quantity) return;
+    onQuantity(Math.max(0, Math.min(MAX_QUANTITY, q)));
+  };
+  const inputId = `qty-${line.productId}`;
+  return (
+    <li className="flex flex-wrap items-center gap-4 py-4 sm:flex-nowrap" data-testid={`line-${line.productId}`}>
+      <Image src={`/products/${line.productId}.svg`} alt="" width={96} height={72} unoptimized className="h-18 w-24 shrink-0 rounded-lg object-cover" />
+      <div className="min-w-0 flex-1">
+        <p className="font-semibold">{line.name}</p>
+        <p className="text-sm text-stone-500">{formatMoney(line.unitPriceCents, currency)} each</p>
+      </div>
+      <div className="flex items-center gap-1">
+        <button
+          type="button"
+          aria-label={`Decrease quantity of ${line.name}`}
+          disabled={disabled}
+          onClick={() => onQuantity(line.quantity - 1)}
+          className="h-9 w-9 rounded-lg border border-stone-300 bg-white text-lg leading-none hover:bg-stone-50 disabled:opacity-50"
+        >
+          −
+        </button>
+        <label htmlFor={inputId} className="sr-only">
+          Quantity of {line.name}
+        </label>
+        <input
+          id={inputId}
+          key={`${line.productId}:${line.quantity}`}
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={MAX_QUANTITY}
+          defaultValue={line.quantity}
+          disabled={disabled}
+          onBlur={(e) => commit(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit(e.currentTarget.value);
+          }}
+          className="h-9 w-16 rounded-lg border border-stone-300 text-center tabular-nums"
+        />
+        <button
+          type="button"
+          aria-label={`Increase quantity of ${line.name}`}
+          disabled={disabled || line.quantity >= MAX_QUANTITY}
+          onClick={() => onQuantity(line.quantity + 1)}
+          className="h-9 w-9 rounded-lg border border-stone-300 bg-white text-lg leading-none hover:bg-stone-50 disabled:opacity-50"
+        >
+          +
+        </button>
+      </div>
+      <p className="w-24 text-right font-semibold tabular-nums" data-testid="line-total">
+        {formatMoney(line.lineTotalCents, currency)}
+      </p>
+      <button
+        type="button"
+        onClick={onRemove}
+        disabled={disabled}
+        aria-label={`Remove ${line.name}`}
+        className="rounded-lg px-2 py-1 text-sm text-stone-500 hover:bg-red-50 hover:text-red-700 disabled:opacity-50"
+      >
+        Remove
+      </button>
+    </li>
+  );
+}

@@ -1,0 +1,28 @@
+'use client';
+
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { CartState } from '@/server/cart/evolve';
+
+export const openCartKey = ['cart', 'open'] as const;
+
+async function fetchOpenCart(): Promise<CartState | null> {
+  const res = await fetch('/api/carts', { headers: { accept: 'application/json' }, cache: 'no-store' });
+  if (!res.ok) throw new Error(`Could not load the cart (${res.status})`);
+  const { carts } = (await res.json()) as { carts: CartState[] };
+  return carts.find((c) => c.status === 'open') ?? null;
+}
+
+/**
+ * The shopper's open cart, kept fresh: refetched every few seconds and on focus, so a change made on
+ * another device shows up here. The server's answer always replaces what we guessed.
+ */
+export function useOpenCart(initial: CartState | null) {
+  const qc = useQueryClient();
+  const query = useQuery({
+    queryKey: openCartKey,
+    queryFn: fetchOpenCart,
+    initialData: initial,
+    refetchInterval: 3_000,
+  });
+  return { cart: query.data ?? null, setCart: (c: CartState | null) => qc.setQueryData(openCartKey, c), refetch: query.refetch };
+}

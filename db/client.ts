@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { readDbEnv } from './env';
+import { acquirePgliteLock } from './pglite-lock';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export type DbHandle = {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  close: () => Promise<void>;
+  /** Raw SQL on the underlying driver (migrations, advisory locks, test setup). */
+  exec: (query: string) => Promise<void>;
+};
+
+export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?: number }): DbHandle {
+  if (opts.url) {
+    const client = postgres(opts.url, {
+      max: opts.poolMax ?? 10,
+      onnotice: () => {},
+      connect_timeout: 5,
+      idle_timeout: 30,
+    });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      close: () => client.end({ timeout: 5 }),
+      exec: async (q) => {
+        await client.unsafe(q);
+      },
+    };
+  }
+  const dir = opts.pgliteDir ?? '.data/pglite';
+  let release = () => {};
+  let client: PGlite;
+  if (dir.startsWith('memory://')) {
+    client = new PGlite(dir);
+  } else {
+    fs.mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ dir)), { recursive: true });
+    release = acquirePgliteLock(dir);
+    client = new PGlite(path.resolve(/*turbopackIgnore: true*/ dir));
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      await client.close();
+      release();
+    },
+    exec: async (q) => {
+      await client.exec(q);
+    },
+  };
+}
+
+const globalForDb = globalThis as unknown as { __eventcartDb?: DbHandle };
+
+/** The process-wide database: postgres.js pool when DATABASE_URL is set, else embedded PGlite. */
+export function getDbHandle(): DbHandle {
+  if (!globalForDb.__eventcartDb) {
+    const env = readDbEnv();
+    globalForDb.__eventcartDb = openDatabase({
+      url: env.DATABASE_URL,
+      pgliteDir: env.PGLITE_DIR,
+      poolMax: env.DATABASE_POOL_MAX,
+    });
+  }
+  return globalForDb.__eventcartDb;
+}
+
+export function getDb(): Db {
+  return getDbHandle().db;
+}

@@ -1,0 +1,131 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+// ---------------------------------------------------------------- event store (generic)
+
+/** One row per stream: its current version. Appends lock this row, which serialises writers per stream. */
+export const streams = pgTable('streams', {
+  streamId: text('stream_id').primaryKey(),
+  streamType: text('stream_type').notNull(),
+  version: integer('version').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** The append-only log. Nothing updates or deletes a row here. */
+export const events = pgTable(
+  'events',
+  {
+    globalPosition: bigint('global_position', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    streamId: text('stream_id').notNull(),
+    streamType: text('stream_type').notNull(),
+    streamVersion: integer('stream_version').notNull(),
+    type: text('type').notNull(),
+    schemaVersion: integer('schema_version').notNull().default(1),
+    data: jsonb('data').notNull(),
+    metadata: jsonb('metadata').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    // xid8 as text -> bigint: lets a subscriber read only transactions older than the snapshot's xmin.
+    transactionId: bigint('transaction_id', { mode: 'number' })
+      .notNull()
+      .default(sql`(pg_current_xact_id()::text)::bigint`),
+  },
+  (t) => [
+    uniqueIndex('events_stream_version_uq').on(t.streamId, t.streamVersion),
+    index('events_tx_position_idx').on(t.transactionId, t.globalPosition),
+    index('events_type_idx').on(t.type, t.globalPosition),
+    check('events_stream_version_positive', sql`${t.streamVersion} > 0`),
+  ],
+);
+
+/** Idempotency: a command id is recorded once with its result; a repeat returns that result. */
+export const commands = pgTable('commands', {
+  commandId: text('command_id').primaryKey(),
+  streamId: text('stream_id').notNull(),
+  fingerprint: text('fingerprint').notNull(),
+  result: jsonb('result'),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+// ---------------------------------------------------------------- accounts and catalog
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['shopper', 'admin'] }).notNull().default('shopper'),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const products = pgTable(
+  'products',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+    priceCents: integer('price_cents').notNull(),
+    currency: text('currency').notNull().default('EUR'),
+    stock: integer('stock').notNull(),
+    imageUrl: text('image_url').notNull(),
+    sortOrder: integer('sort_order').notNull().default(0),
+  },
+  (t) => [
+    check('products_stock_non_negative', sql`${t.stock} >= 0`),
+    check('products_price_non_negative', sql`${t.priceCents} >= 0`),
+  ],
+);
+
+// ---------------------------------------------------------------- read models (inline projections)
+
+export type CartLineRow = {
+  productId: string;
+  name: string;
+  unitPriceCents: number;
+  quantity: number;
+  lineTotalCents: number;
+};
+
+export const carts = pgTable(
+  'carts',
+  {
+    cartId: text('cart_id').primaryKey(),
+    userId: text('user_id').notNull(),
+    status: text('status', { enum: ['open', 'checked_out'] }).notNull(),
+    items: jsonb('items').$type<CartLineRow[]>().notNull(),
+    itemCount: integer('item_count').notNull(),
+    totalCents: integer('total_cents').notNull(),
+    currency: text('currency').notNull(),
+    version: integer('version').notNull(),
+    orderId: text('order_id'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('carts_user_updated_idx').on(t.userId, t.updatedAt)],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    orderId: text('order_id').primaryKey(),
+    cartId: text('cart_id').notNull().unique(),
+    userId: text('user_id').notNull(),
+    items: jsonb('items').$type<CartLineRow[]>().notNull(),
+    itemCount: integer('item_count').notNull(),
+    totalCents: integer('total_cents').notNull(),
+    currency: text('currency').notNull(),
+    placedAt: timestamp('placed_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('orders_user_placed_idx').on(t.userId, t.placedAt)],
+);

@@ -1,0 +1,64 @@
+import 'server-only';
+import NextAuth from 'next-auth';
+import Credentials from 'next-auth/providers/credentials';
+import { z } from 'zod';
+import type { Actor } from '../eventstore';
+import { unauthorized } from '../http/errors';
+import { resolveAuthSecret } from './secret';
+import { verifyCredentials } from './users';
+
+const CredentialsInput = z.object({
+  email: z.string().trim().email().max(254),
+  password: z.string().min(1).max(200),
+});
+
+export const { handlers, auth, signIn, signOut } = NextAuth({
+  secret: resolveAuthSecret(),
+  // Behind a load balancer or on localhost the Host header is the app's own; AUTH_URL pins it if set.
+  trustHost: true,
+  session: { strategy: 'jwt', maxAge: 30 * 24 * 3600 },
+  pages: { signIn: '/login' },
+  providers: [
+    Credentials({
+      credentials: { email: { label: 'Email' }, password: { label: 'Password', type: 'password' } },
+      async authorize(raw) {
+        const parsed = CredentialsInput.safeParse(raw);
+        if (!parsed.success) return null;
+        return verifyCredentials(parsed.data.email, parsed.data.password);
+      },
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) {
+        token.uid = user.id;
+        token.role = (user as { role?: string }).role;
+      }
+      return token;
+    },
+    session({ session, token }) {
+      if (session.user) {
+        (session.user as { id?: string }).id = token.uid as string;
+        (session.user as { role?: string }).role = token.role as string;
+      }
+      return session;
+    },
+  },
+});
+
+export type SignedInUser = Actor & { name: string; email: string };
+
+/** The signed-in user, or null. */
+export async function currentUser(): Promise<SignedInUser | null> {
+  const session = await auth();
+  const u = session?.user as { id?: string; role?: string; name?: string; email?: string } | undefined;
+  if (!u?.id || (u.role !== 'shopper' && u.role !== 'admin')) return null;
+  return { userId: u.id, role: u.role, name: u.name ?? '', email: u.email ?? '' };
+}
+
+/** The signed-in user, or a 401. */
+export async function requireUser(): Promise<SignedInUser> {
+  const user = await currentUser();
+  if (!user) throw unauthorized();
+  return user;
+}

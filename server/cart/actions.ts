@@ -1,0 +1,86 @@
+'use server';
+
+import { randomUUID } from 'node:crypto';
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { currentUser } from '../auth';
+import { toAppError } from '../http/errors';
+import { log } from '../log';
+import { AddItemBody, CartIdSchema, ChangeQuantityBody, ProductIdSchema } from '../http/schemas';
+import { CartError } from './errors';
+import type { CartState } from './evolve';
+import { addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type CommandContext } from './handler';
+
+export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]> };
+export type CartActionResult = { ok: true; cart: CartState; orderId?: string } | { ok: false; error: ActionError };
+
+async function context(): Promise<CommandContext | null> {
+  const user = await currentUser();
+  return user ? { actor: { userId: user.userId, role: user.role }, correlationId: randomUUID() } : null;
+}
+
+async function run(
+  input: unknown,
+  schema: z.ZodType,
+  fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string }>,
+): Promise<CartActionResult> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: parsed.error.issues[0]?.message ?? 'Invalid input.',
+        fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]>,
+      },
+    };
+  }
+  const ctx = await context();
+  if (!ctx) return { ok: false, error: { code: 'unauthorized', message: 'Sign in first.' } };
+  try {
+    const result = await fn(ctx);
+    revalidatePath('/', 'layout');
+    return { ok: true, cart: result.cart, ...(result.orderId ? { orderId: result.orderId } : {}) };
+  } catch (e) {
+    const err = toAppError(e);
+    if (err.status >= 500) log.error({ err: e }, 'server action failed');
+    return { ok: false, error: { code: err.code, message: err.message } };
+  }
+}
+
+/** From the catalog: into the shopper's open cart (opened on first add). Signed out -> /login and back. */
+export async function addToCartAction(productId: string, quantity = 1, returnTo = '/'): Promise<CartActionResult> {
+  if (!(await currentUser())) {
+    const back = returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/';
+    redirect(`/login?callbackUrl=${encodeURIComponent(back)}`);
+  }
+  return run({ productId, quantity }, AddItemBody, async (ctx) => {
+    for (let attempt = 0; ; attempt++) {
+      const cartId = await ensureOpenCart(ctx);
+      try {
+        return await addItem(ctx, cartId, { productId, quantity });
+      } catch (e) {
+        // Checked out on another device between finding the cart and adding: open a new one once.
+        if (attempt === 0 && e instanceof CartError && e.code === 'cart_closed') continue;
+        throw e;
+      }
+    }
+  });
+}
+
+const LineInput = z.object({ cartId: CartIdSchema, productId: ProductIdSchema });
+
+export async function changeQuantityAction(cartId: string, productId: string, quantity: number): Promise<CartActionResult> {
+  return run({ cartId, productId, quantity }, LineInput.extend(ChangeQuantityBody.shape), (ctx) =>
+    changeQuantity(ctx, cartId, { productId, quantity }),
+  );
+}
+
+export async function removeItemAction(cartId: string, productId: string): Promise<CartActionResult> {
+  return run({ cartId, productId }, LineInput, (ctx) => removeItem(ctx, cartId, { productId }));
+}
+
+export async function checkoutAction(cartId: string): Promise<CartActionResult> {
+  return run({ cartId }, z.object({ cartId: CartIdSchema }), (ctx) => checkOut(ctx, cartId));
+}

@@ -1,0 +1,244 @@
+import 'server-only';
+import { createHash, randomUUID } from 'node:crypto';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { getDb, type Db } from '@/db/client';
+import { carts, products, streams } from '@/db/schema';
+import { append, claimCommand, ConcurrencyError, readStream, recordCommandResult, type Actor, type StoredEvent } from '../eventstore';
+import { AppError } from '../http/errors';
+import { getProduct, lockProducts, toSnapshot } from '../catalog/queries';
+import { decide, type CartCommand } from './decide';
+import { CartError } from './errors';
+import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope } from './events';
+import { fold, type CartState } from './evolve';
+import { projectCart } from './projections';
+
+/** Everything about a request that is not the command itself. */
+export type CommandContext = {
+  actor: Actor;
+  /** If-Match: the version the client last saw; a mismatch is refused (412) instead of retried. */
+  expectedVersion?: number;
+  idempotencyKey?: string;
+  correlationId?: string;
+  causationId?: string;
+  now?: () => Date;
+};
+
+export type CommandResult = {
+  cartId: string;
+  version: number;
+  events: { type: CartEvent['type']; version: number }[];
+  orderId?: string;
+  cart: CartState;
+};
+
+export type HandledCommand = CommandResult & { replayed: boolean };
+
+export const toEnvelope = (e: StoredEvent): CartEventEnvelope =>
+  ({ type: e.type, data: e.data, version: e.streamVersion, occurredAt: e.occurredAt.toISOString() }) as CartEventEnvelope;
+
+export async function loadCart(db: Db, cartId: string, opts: Parameters<typeof readStream>[2] = {}) {
+  const events = await readStream(db, cartStreamId(cartId), opts);
+  return { events, state: fold(events.map(toEnvelope)) };
+}
+
+const MAX_ATTEMPTS = 8;
+const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, deadlock
+
+function retryable(e: unknown): boolean {
+  if (e instanceof ConcurrencyError) return true;
+  const code = (e as { code?: string; cause?: { code?: string } })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
+  return code !== undefined && RETRYABLE_PG.has(code);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Build = (tx: Db, state: CartState | null) => Promise<CartCommand>;
+
+/**
+ * Load -> decide -> append(expected version) -> project, in one transaction. The stream row is locked
+ * first, so concurrent commands on one cart queue up instead of failing; conflicts that still happen
+ * (a brand-new stream, deadlocks) are retried with jittered backoff unless the caller sent If-Match.
+ */
+export async function handleCartCommand(
+  cartId: string,
+  kind: string,
+  requestBody: unknown,
+  ctx: CommandContext,
+  build: Build,
+  tx?: Db,
+): Promise<HandledCommand> {
+  const db = getDb();
+  const streamId = cartStreamId(cartId);
+  const commandId = ctx.idempotencyKey ? `${ctx.actor.userId}:${ctx.idempotencyKey}` : randomUUID();
+  const fingerprint = createHash('sha256').update(JSON.stringify([kind, cartId, requestBody ?? null])).digest('hex');
+  const correlationId = ctx.correlationId ?? randomUUID();
+  const now = ctx.now ?? (() => new Date());
+
+  const run = { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now };
+  if (tx) return executeCommand(tx, run);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction((tx) => executeCommand(tx, run));
+    } catch (e) {
+      if (e instanceof ConcurrencyError && ctx.expectedVersion !== undefined) throw preconditionFailed(ctx.expectedVersion, e.actual);
+      if (!retryable(e) || attempt >= MAX_ATTEMPTS) throw e;
+      await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+    }
+  }
+}
+
+type Run = {
+  cartId: string;
+  streamId: string;
+  kind: string;
+  ctx: CommandContext;
+  build: Build;
+  commandId: string;
+  fingerprint: string;
+  correlationId: string;
+  now: () => Date;
+};
+
+async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
+  const { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now } = run;
+  if (ctx.idempotencyKey) {
+    const claim = await claimCommand<CommandResult>(tx, commandId, streamId, fingerprint);
+    if (!claim.claimed) {
+      if (!claim.sameRequest) {
+        throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.');
+      }
+      return { ...claim.result, replayed: true };
+    }
+  }
+  await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
+  const { state } = await loadCart(tx, cartId);
+  authorizeWrite(ctx.actor, state, kind);
+  const version = state?.version ?? 0;
+  if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {
+    throw preconditionFailed(ctx.expectedVersion, version);
+  }
+  const command = await build(tx, state);
+  const newEvents = decide(command, state);
+  const appended = await append(tx, streamId, newEvents, {
+    streamType: CART_STREAM_TYPE,
+    expectedVersion: state ? version : 'no_stream',
+    metadata: { actor: ctx.actor, correlationId, causationId: ctx.causationId ?? commandId, commandId },
+    occurredAt: now(),
+  });
+  const envelopes = appended.events.map(toEnvelope);
+  const after = fold(envelopes, state);
+  if (!after) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
+  await commitStock(tx, newEvents);
+  if (envelopes.length > 0) await projectCart(tx, after, envelopes);
+  const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
+  const result: CommandResult = {
+    cartId,
+    version: after.version,
+    events: envelopes.map((e) => ({ type: e.type, version: e.version })),
+    ...(checkedOut ? { orderId: checkedOut.data.orderId } : {}),
+    cart: after,
+  };
+  if (ctx.idempotencyKey) await recordCommandResult(tx, commandId, result);
+  return { ...result, replayed: false };
+}
+
+function preconditionFailed(expected: number, actual: number) {
+  return new AppError(412, 'version_mismatch', `The cart is at version ${actual}, not ${expected}. Reload it and try again.`, {
+    details: { expectedVersion: expected, currentVersion: actual },
+    headers: { ETag: `"${actual}"` },
+  });
+}
+
+/** Shoppers change only their own carts; to anyone else a cart that is not theirs does not exist. */
+function authorizeWrite(actor: Actor, state: CartState | null, kind: string) {
+  if (!state) {
+    if (kind !== 'open') throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
+    return;
+  }
+  if (state.userId === actor.userId) return;
+  if (actor.role === 'admin') throw new AppError(403, 'forbidden', "Admins may read shoppers' carts but not change them.");
+  throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
+}
+
+/** Checkout takes the units in the same transaction; the rows were locked (lockProducts) before deciding. */
+async function commitStock(tx: Db, newEvents: CartEvent[]) {
+  for (const e of newEvents) {
+    if (e.type !== 'CartCheckedOut') continue;
+    const lines = [...e.data.items].sort((a, b) => (a.productId < b.productId ? -1 : 1));
+    for (const l of lines) {
+      const rows = await tx
+        .update(products)
+        .set({ stock: sql`${products.stock} - ${l.quantity}` })
+        .where(sql`${products.id} = ${l.productId} and ${products.stock} >= ${l.quantity}`)
+        .returning({ stock: products.stock });
+      if (rows.length === 0) {
+        throw new CartError('conflict', 'insufficient_stock', `Not enough ${l.name} in stock.`, { productId: l.productId });
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ the commands
+
+export function openCart(ctx: CommandContext, opts: { currency?: string } = {}, tx?: Db) {
+  const cartId = randomUUID();
+  return handleCartCommand(
+    cartId,
+    'open',
+    opts,
+    ctx,
+    async () => ({ type: 'OpenCart', data: { cartId, userId: ctx.actor.userId, currency: opts.currency ?? 'EUR' } }),
+    tx,
+  );
+}
+
+/**
+ * The shopper's open cart, opened if there is none. A per-user advisory lock makes two devices that
+ * add at the same moment share one new cart instead of opening two.
+ */
+export async function ensureOpenCart(ctx: CommandContext): Promise<string> {
+  return getDb().transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'open-cart:' + ctx.actor.userId}))`);
+    const [open] = await tx
+      .select({ cartId: carts.cartId })
+      .from(carts)
+      .where(and(eq(carts.userId, ctx.actor.userId), eq(carts.status, 'open')))
+      .orderBy(desc(carts.updatedAt))
+      .limit(1);
+    if (open) return open.cartId;
+    return (await openCart({ ...ctx, idempotencyKey: undefined, expectedVersion: undefined }, {}, tx)).cartId;
+  });
+}
+
+export function addItem(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {
+  return handleCartCommand(cartId, 'add', input, ctx, async (tx) => {
+    const product = await getProduct(input.productId, tx);
+    return { type: 'AddItem', data: { ...input, product: product && toSnapshot(product) } };
+  });
+}
+
+export function changeQuantity(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {
+  return handleCartCommand(cartId, 'change', input, ctx, async (tx) => {
+    const product = await getProduct(input.productId, tx);
+    return { type: 'ChangeQuantity', data: { ...input, product: product && toSnapshot(product) } };
+  });
+}
+
+export function removeItem(ctx: CommandContext, cartId: string, input: { productId: string }) {
+  return handleCartCommand(cartId, 'remove', input, ctx, async () => ({ type: 'RemoveItem', data: input }));
+}
+
+export function checkOut(ctx: CommandContext, cartId: string) {
+  return handleCartCommand(cartId, 'checkout', null, ctx, async (tx, state) => ({
+    type: 'CheckOut',
+    data: {
+      orderId: newOrderId(),
+      products: await lockProducts(tx, (state?.items ?? []).map((l) => l.productId)),
+    },
+  }));
+}
+
+/** Short, readable, unguessable order numbers. */
+function newOrderId() {
+  return 'ord_' + randomUUID().replace(/-/g, '').slice(0, 16);
+}

@@ -1,0 +1,124 @@
+import 'server-only';
+import { and, desc, eq } from 'drizzle-orm';
+import { getDb } from '@/db/client';
+import { carts, orders } from '@/db/schema';
+import type { Actor } from '../eventstore';
+import { notFound } from '../http/errors';
+import { cartStreamId } from './events';
+import type { CartState } from './evolve';
+import { loadCart } from './handler';
+import { readStream } from '../eventstore';
+
+export type CartView = Omit<CartState, 'orderId'> & { orderId: string | null };
+
+function toView(row: typeof carts.$inferSelect): CartView {
+  return {
+    cartId: row.cartId,
+    userId: row.userId,
+    status: row.status,
+    items: row.items,
+    itemCount: row.itemCount,
+    totalCents: row.totalCents,
+    currency: row.currency,
+    version: row.version,
+    orderId: row.orderId,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+const canRead = (actor: Actor, ownerId: string) => actor.userId === ownerId || actor.role === 'admin';
+const cartNotFound = () => notFound('cart_not_found', 'Cart not found.');
+
+/** The read model of one cart; 404 when it does not exist or the actor may not see it (no leak). */
+export async function getCart(actor: Actor, cartId: string): Promise<CartView> {
+  const [row] = await getDb().select().from(carts).where(eq(carts.cartId, cartId));
+  if (!row || !canRead(actor, row.userId)) throw cartNotFound();
+  return toView(row);
+}
+
+export async function listMyCarts(actor: Actor): Promise<CartView[]> {
+  const rows = await getDb().select().from(carts).where(eq(carts.userId, actor.userId)).orderBy(desc(carts.updatedAt));
+  return rows.map(toView);
+}
+
+/** The shopper's current cart: the most recently changed open one. */
+export async function getOpenCart(actor: Actor): Promise<CartView | null> {
+  const [row] = await getDb()
+    .select()
+    .from(carts)
+    .where(and(eq(carts.userId, actor.userId), eq(carts.status, 'open')))
+    .orderBy(desc(carts.updatedAt))
+    .limit(1);
+  return row ? toView(row) : null;
+}
+
+export type CartEventView = {
+  globalPosition: number;
+  version: number;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  occurredAt: string;
+  actor: Actor;
+  correlationId: string;
+  causationId: string | null;
+};
+
+export async function getCartEvents(actor: Actor, cartId: string): Promise<CartEventView[]> {
+  await getCart(actor, cartId);
+  const events = await readStream(getDb(), cartStreamId(cartId));
+  return events.map((e) => ({
+    globalPosition: e.globalPosition,
+    version: e.streamVersion,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    data: e.data,
+    occurredAt: e.occurredAt.toISOString(),
+    actor: e.metadata.actor,
+    correlationId: e.metadata.correlationId,
+    causationId: e.metadata.causationId,
+  }));
+}
+
+/** The cart as it was at a version or a moment, folded from its events with the same evolve. */
+export async function getCartStateAt(
+  actor: Actor,
+  cartId: string,
+  point: { version: number } | { at: Date },
+): Promise<{ cartId: string; version: number; state: CartState }> {
+  await getCart(actor, cartId);
+  const { events, state } = await loadCart(
+    getDb(),
+    cartId,
+    'version' in point ? { toVersion: point.version } : { until: point.at },
+  );
+  if (!state) {
+    throw notFound('no_state_at_point', 'The cart did not exist yet at that point.');
+  }
+  return { cartId, version: events.at(-1)!.streamVersion, state };
+}
+
+export type OrderView = {
+  orderId: string;
+  cartId: string;
+  userId: string;
+  items: CartState['items'];
+  itemCount: number;
+  totalCents: number;
+  currency: string;
+  placedAt: string;
+};
+
+const toOrderView = (o: typeof orders.$inferSelect): OrderView => ({ ...o, placedAt: o.placedAt.toISOString() });
+
+export async function getOrder(actor: Actor, orderId: string): Promise<OrderView> {
+  const [row] = await getDb().select().from(orders).where(eq(orders.orderId, orderId));
+  if (!row || !canRead(actor, row.userId)) throw notFound('order_not_found', 'Order not found.');
+  return toOrderView(row);
+}
+
+export async function listMyOrders(actor: Actor): Promise<OrderView[]> {
+  const rows = await getDb().select().from(orders).where(eq(orders.userId, actor.userId)).orderBy(desc(orders.placedAt));
+  return rows.map(toOrderView);
+}

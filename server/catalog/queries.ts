@@ -1,0 +1,54 @@
+import 'server-only';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { getDb, type Db } from '@/db/client';
+import { products } from '@/db/schema';
+import type { ProductSnapshot } from '../cart/decide';
+
+export type Product = {
+  id: string;
+  name: string;
+  description: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+  imageUrl: string;
+};
+
+const columns = {
+  id: products.id,
+  name: products.name,
+  description: products.description,
+  priceCents: products.priceCents,
+  currency: products.currency,
+  stock: products.stock,
+  imageUrl: products.imageUrl,
+};
+
+export async function listProducts(db: Db = getDb()): Promise<Product[]> {
+  return db.select(columns).from(products).orderBy(asc(products.sortOrder), asc(products.id));
+}
+
+export async function getProduct(id: string, db: Db = getDb()): Promise<Product | null> {
+  const [row] = await db.select(columns).from(products).where(eq(products.id, id));
+  return row ?? null;
+}
+
+export const toSnapshot = (p: Product): ProductSnapshot => ({
+  productId: p.id,
+  name: p.name,
+  unitPriceCents: p.priceCents,
+  currency: p.currency,
+  stock: p.stock,
+});
+
+/** Locks the rows in id order (so two checkouts never deadlock) and returns their current state. */
+export async function lockProducts(tx: Db, ids: string[]): Promise<Record<string, ProductSnapshot>> {
+  if (ids.length === 0) return {};
+  const rows = await tx
+    .select(columns)
+    .from(products)
+    .where(inArray(products.id, ids))
+    .orderBy(asc(products.id))
+    .for('update');
+  return Object.fromEntries(rows.map((p) => [p.id, toSnapshot(p)]));
+}

@@ -1,0 +1,37 @@
+import 'server-only';
+import { and, asc, eq, gt, lte } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { events, streams } from '@/db/schema';
+import { toStored } from './append';
+import type { StoredEvent } from './types';
+
+/** One stream in version order, optionally only up to a version and/or a moment (inclusive). */
+export async function readStream(
+  db: Db,
+  streamId: string,
+  opts: { toVersion?: number; until?: Date; afterVersion?: number; limit?: number } = {},
+): Promise<StoredEvent[]> {
+  const conds = [eq(events.streamId, streamId)];
+  if (opts.toVersion !== undefined) conds.push(lte(events.streamVersion, opts.toVersion));
+  if (opts.until !== undefined) conds.push(lte(events.occurredAt, opts.until));
+  if (opts.afterVersion !== undefined) conds.push(gt(events.streamVersion, opts.afterVersion));
+  const q = db.select().from(events).where(and(...conds)).orderBy(asc(events.streamVersion));
+  const rows = opts.limit !== undefined ? await q.limit(opts.limit) : await q;
+  return rows.map(toStored);
+}
+
+/** Every stream's events after a global position, in global order (batch readers, rebuilds). */
+export async function readAll(db: Db, opts: { after?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+  const rows = await db
+    .select()
+    .from(events)
+    .where(gt(events.globalPosition, opts.after ?? 0))
+    .orderBy(asc(events.globalPosition))
+    .limit(opts.limit ?? 1000);
+  return rows.map(toStored);
+}
+
+export async function streamVersion(db: Db, streamId: string): Promise<number> {
+  const [row] = await db.select({ version: streams.version }).from(streams).where(eq(streams.streamId, streamId));
+  return row?.version ?? 0;
+}

@@ -1,0 +1,26 @@
+import 'server-only';
+import type { NextRequest } from 'next/server';
+import type { CommandContext, HandledCommand } from '../cart/handler';
+import { requireUser } from '../auth';
+import { json, readIdempotencyKey, readIfMatch } from './respond';
+
+/** The signed-in actor plus If-Match, Idempotency-Key and the request id as correlation id. */
+export async function commandContext(req: NextRequest, requestId: string): Promise<CommandContext> {
+  const ifMatch = readIfMatch(req);
+  const idempotencyKey = readIdempotencyKey(req);
+  const user = await requireUser();
+  return {
+    actor: { userId: user.userId, role: user.role },
+    expectedVersion: ifMatch,
+    idempotencyKey,
+    correlationId: requestId,
+  };
+}
+
+export function commandResponse(result: HandledCommand, status = 200) {
+  const { replayed, ...body } = result;
+  return json(body, {
+    status,
+    headers: { ETag: `"${body.version}"`, ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}) },
+  });
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import {
+  AddItemBody,
+  CartEventSchema,
+  CartSchema,
+  ChangeQuantityBody,
+  CommandResponse,
+  CreateCartBody,
+  ErrorSchema,
+  OrderSchema,
+  ProductSchema,
+} from './schemas';
+
+type Op = {
+  summary: string;
+  body?: z.ZodType;
+  ok: { status: number; schema: z.ZodType; description: string };
+  errors: number[];
+  params?: string[];
+  query?: { name: string; schema: z.ZodType; description: string }[];
+  command?: boolean;
+  auth?: boolean;
+};
+
+const errorText: Record<number, string> = {
+  400: 'Invalid input (issues listed) or malformed JSON',
+  401: 'Not signed in',
+  403: 'Signed in but not allowed',
+  404: 'Not found, or not yours',
+  409: 'Business conflict: cart closed, not enough stock, quantity limit',
+  412: 'If-Match did not match the current version',
+  413: 'Body larger than 64 KB',
+  415: 'Body is not JSON',
+  422: 'Idempotency-Key reused for a different request',
+  503: 'Database unavailable',
+};
+
+const cmdErrors = [400, 401, 404, 409, 412, 413, 415, 422];
+
+const ops: Record<string, Record<string, Op>> = {
+  '/api/products': {
+    get: { summary: 'The catalog', ok: { status: 200, schema: z.object({ products: z.array(ProductSchema) }), description: 'Products' }, errors: [], auth: false },
+  },
+  '/api/carts': {
+    get: { summary: "The signed-in user's carts", ok: { status: 200, schema: z.object({ carts: z.array(CartSchema) }), description: 'Carts, newest first' }, errors: [401] },
+    post: { summary: 'Open a new cart', body: CreateCartBody, ok: { status: 201, schema: CommandResponse, description: 'Opened' }, errors: cmdErrors, command: true },
+  },
+  '/api/carts/{cartId}': {
+    get: { summary: 'A cart (read model)', params: ['cartId'], ok: { status: 200, schema: CartSchema, description: 'The cart; ETag is its version' }, errors: [401, 404] },
+  },
+  '/api/carts/{cartId}/items': {
+    post: { summary: 'Add an item', params: ['cartId'], body: AddItemBody, ok: { status: 200, schema: CommandResponse, description: 'Added' }, errors: cmdErrors, command: true },
+  },
+  '/api/carts/{cartId}/items/{productId}': {
+    patch: { summary: "Change a line's quantity (0 removes it)", params: ['cartId', 'productId'], body: ChangeQuantityBody, ok: { status: 200, schema: CommandResponse, description: 'Changed' }, errors: cmdErrors, command: true },
+    delete: { summary: 'Remove a line', params: ['cartId', 'productId'], ok: { status: 200, schema: CommandResponse, description: 'Removed' }, errors: cmdErrors, command: true },
+  },
+  '/api/carts/{cartId}/checkout': {
+    post: { summary: 'Check out to an order', params: ['cartId'], ok: { status: 200, schema: CommandResponse, description: 'Checked out; orderId is set' }, errors: cmdErrors, command: true },
+  },
+  '/api/carts/{cartId}/events': {
+    get: { summary: "The cart's events in version order", params: ['cartId'], ok: { status: 200, schema: z.object({ events: z.array(CartEventSchema) }), description: 'Events' }, errors: [401, 404] },
+  },
+  '/api/carts/{cartId}/state': {
+    get: {
+      summary: 'The cart as it was at a version or a moment (folded from its events)',
+      params: ['cartId'],
+      query: [
+        { name: 'version', schema: z.number().int().min(1), description: 'Stream version' },
+        { name: 'at', schema: z.iso.datetime({ offset: true }), description: 'ISO 8601 time' },
+      ],
+      ok: { status: 200, schema: z.object({ cartId: z.string(), version: z.number().int(), state: CartSchema }), description: 'The state' },
+      errors: [400, 401, 404],
+    },
+  },
+  '/api/orders': {
+    get: { summary: "The signed-in user's orders", ok: { status: 200, schema: z.object({ orders: z.array(OrderSchema) }), description: 'Orders' }, errors: [401] },
+  },
+  '/api/orders/{orderId}': {
+    get: { summary: 'An order', params: ['orderId'], ok: { status: 200, schema: OrderSchema, description: 'The order' }, errors: [401, 404] },
+  },
+};
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' });
+
+/** OpenAPI 3.0 built from the same zod schemas the route handlers validate with. */
+export function buildOpenApi() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, methods] of Object.entries(ops)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(methods)) {
+      const parameters = [
+        ...(op.params ?? []).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+        ...(op.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: schema(q.schema) })),
+        ...(op.command
+          ? [
+              { name: 'If-Match', in: 'header', required: false, description: 'Expected cart version, e.g. "3"; mismatch -> 412', schema: { type: 'string' } },
+              { name: 'Idempotency-Key', in: 'header', required: false, description: 'A repeat returns the first result and appends nothing', schema: { type: 'string', maxLength: 200 } },
+            ]
+          : []),
+      ];
+      const responses: Record<string, unknown> = {
+        [op.ok.status]: { description: op.ok.description, content: { 'application/json': { schema: schema(op.ok.schema) } } },
+      };
+      for (const status of op.errors) {
+        responses[status] = { description: errorText[status], content: { 'application/json': { schema: schema(ErrorSchema) } } };
+      }
+      paths[path][method] = {
+        summary: op.summary,
+        ...(op.auth === false ? { security: [] } : {}),
+        ...(parameters.length ? { parameters } : {}),
+        ...(op.body ? { requestBody: { required: method !== 'post' || path !== '/api/carts', content: { 'application/json': { schema: schema(op.body) } } } } : {}),
+        responses,
+      };
+    }
+  }
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'eventcart API',
+      version: '1.0.0',
+      description:
+        'Event-sourced shopping carts. Sign in through Auth.js (POST /api/auth/callback/credentials) and send the session cookie. Money is integer cents.',
+    },
+    components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'authjs.session-token' } } },
+    security: [{ session: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { MAX_QUANTITY } from '../cart/events';
+
+// Every edge's shapes in one place: route handlers validate with them, /api/openapi.json is generated from them.
+
+export const ProductIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'Product ids are lowercase letters, digits and dashes.')
+  .meta({ description: 'Stable product id, e.g. "espresso-beans"' });
+
+export const CartIdSchema = z.uuid().meta({ description: 'Cart id (UUID)' });
+
+export const AddItemBody = z
+  .object({
+    productId: ProductIdSchema,
+    quantity: z.number().int().min(1).max(MAX_QUANTITY).meta({ description: `1 to ${MAX_QUANTITY}` }),
+  })
+  .strict()
+  .meta({ id: 'AddItemBody' });
+
+export const ChangeQuantityBody = z
+  .object({ quantity: z.number().int().min(0).max(MAX_QUANTITY).meta({ description: `0 removes the line; at most ${MAX_QUANTITY}` }) })
+  .strict()
+  .meta({ id: 'ChangeQuantityBody' });
+
+export const CreateCartBody = z
+  .object({ currency: z.literal('EUR').optional() })
+  .strict()
+  .meta({ id: 'CreateCartBody' });
+
+export const StateQuery = z
+  .union([
+    z.object({ version: z.coerce.number().int().min(1).max(1e9) }).strict(),
+    z.object({ at: z.iso.datetime({ offset: true }) }).strict(),
+  ])
+  .meta({ description: 'Exactly one of version or at' });
+
+export const ProductSchema = z
+  .object({
+    id: ProductIdSchema,
+    name: z.string(),
+    description: z.string(),
+    priceCents: z.number().int(),
+    currency: z.string(),
+    stock: z.number().int(),
+    imageUrl: z.string(),
+  })
+  .meta({ id: 'Product' });
+
+export const CartLineSchema = z
+  .object({
+    productId: z.string(),
+    name: z.string(),
+    unitPriceCents: z.number().int(),
+    quantity: z.number().int(),
+    lineTotalCents: z.number().int(),
+  })
+  .meta({ id: 'CartLine' });
+
+export const CartSchema = z
+  .object({
+    cartId: CartIdSchema,
+    userId: z.string(),
+    status: z.enum(['open', 'checked_out']),
+    items: z.array(CartLineSchema),
+    itemCount: z.number().int(),
+    totalCents: z.number().int(),
+    currency: z.string(),
+    version: z.number().int(),
+    orderId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Cart' });
+
+export const CommandResponse = z
+  .object({
+    cartId: CartIdSchema,
+    version: z.number().int(),
+    events: z.array(z.object({ type: z.string(), version: z.number().int() })),
+    orderId: z.string().optional(),
+    cart: CartSchema,
+  })
+  .meta({ id: 'CommandResponse' });
+
+export const ActorSchema = z.object({ userId: z.string(), role: z.enum(['shopper', 'admin', 'system']) });
+
+export const CartEventSchema = z
+  .object({
+    globalPosition: z.number().int(),
+    version: z.number().int(),
+    type: z.string(),
+    schemaVersion: z.number().int(),
+    data: z.record(z.string(), z.unknown()),
+    occurredAt: z.iso.datetime(),
+    actor: ActorSchema,
+    correlationId: z.string(),
+    causationId: z.string().nullable(),
+  })
+  .meta({ id: 'CartEvent' });
+
+export const OrderSchema = z
+  .object({
+    orderId: z.string(),
+    cartId: CartIdSchema,
+    userId: z.string(),
+    items: z.array(CartLineSchema),
+    itemCount: z.number().int(),
+    totalCents: z.number().int(),
+    currency: z.string(),
+    placedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Order' });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Machine-readable, e.g. cart_closed' }),
+      message: z.string().meta({ description: 'For humans' }),
+      issues: z.array(z.object({ path: z.array(z.string()), code: z.string(), message: z.string() })).optional(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
