@@ -82,3 +82,8 @@ export function getDbHandle(): DbHandle {
 export function getDb(): Db {
   return getDbHandle().db;
 }
+
+/** Tests point the app's modules at a database of their own. */
+export function setDbHandle(handle: DbHandle | undefined) {
+  globalForDb.__eventcartDb = handle;
+}

@@ -6,9 +6,9 @@ import { json, readIdempotencyKey, readIfMatch } from './respond';
 
 /** The signed-in actor plus If-Match, Idempotency-Key and the request id as correlation id. */
 export async function commandContext(req: NextRequest, requestId: string): Promise<CommandContext> {
+  const user = await requireUser();
   const ifMatch = readIfMatch(req);
   const idempotencyKey = readIdempotencyKey(req);
-  const user = await requireUser();
   return {
     actor: { userId: user.userId, role: user.role },
     expectedVersion: ifMatch,

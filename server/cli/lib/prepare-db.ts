@@ -1,7 +1,7 @@
-import { openDatabase } from '../../db/client';
-import { readDbEnv } from '../../db/env';
-import { migrateDatabase } from '../../db/migrate';
-import { isEmpty, seedDemo } from '../../db/seed';
+import { openDatabase } from '../../../db/client';
+import { readDbEnv } from '../../../db/env';
+import { migrateDatabase } from '../../../db/migrate';
+import { isEmpty, seedDemo } from '../../../db/seed';
 
 /** Applies migrations, then seeds demo data when asked (or, on an empty embedded database, by default). */
 export async function prepareDatabase(opts: { seed?: 'auto' | 'never' } = {}) {

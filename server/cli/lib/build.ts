@@ -13,7 +13,10 @@ function newestMtime(p: string): number {
   }
   if (!st.isDirectory()) return st.mtimeMs;
   let newest = st.mtimeMs;
-  for (const name of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, name)));
+  for (const name of fs.readdirSync(p)) {
+    if (/\.test\.tsx?$/.test(name)) continue; // tests are not part of the build
+    newest = Math.max(newest, newestMtime(path.join(p, name)));
+  }
   return newest;
 }
 

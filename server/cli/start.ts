@@ -1,8 +1,8 @@
 // npm start: build when needed, migrate, seed when asked, then serve the production build on PORT.
 import { spawn } from 'node:child_process';
-import { resolveAuthSecret } from '../server/auth/secret';
-import { readDbEnv } from '../db/env';
-import { acquirePgliteLock, PgliteInUseError } from '../db/pglite-lock';
+import { resolveAuthSecret } from '../auth/secret';
+import { readDbEnv } from '../../db/env';
+import { acquirePgliteLock, PgliteInUseError } from '../../db/pglite-lock';
 import { ensureBuild } from './lib/build';
 import { prepareDatabase } from './lib/prepare-db';
 

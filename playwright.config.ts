@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { defineConfig, devices } from '@playwright/test';
+
+// Runs against the production build started by `npm start` (server/cli/start.ts) on its own database:
+// embedded PGlite in a scratch folder, or E2E_DATABASE_URL when set. `npm test` sets these up.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+const scratch = path.resolve(process.env.E2E_DATA_DIR ?? '.data/e2e');
+
+function chromiumPath(): string | undefined {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (found) return found;
+  if (process.env.PLAYWRIGHT_OWN_BROWSER === '1') return undefined; // Playwright's downloaded browser
+  throw new Error(
+    'No Chromium found. Install Debian\'s (apt-get install -y chromium), set CHROMIUM_PATH, or set PLAYWRIGHT_OWN_BROWSER=1 to use Playwright\'s.',
+  );
+}
+
+export default defineConfig({
+  testDir: './e2e',
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? [['list']] : [['list']],
+  outputDir: '.data/test-results',
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: chromiumPath(),
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+  webServer: {
+    command: 'node_modules/.bin/tsx --conditions=react-server server/cli/start.ts',
+    url: `${baseURL}/api/health`,
+    reuseExistingServer: false,
+    timeout: 240_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    env: {
+      PORT: String(port),
+      PGLITE_DIR: path.join(scratch, 'pglite'),
+      EVENTCART_DATA_DIR: scratch,
+      SEED_DEMO: '1',
+      LOG_LEVEL: 'warn',
+      NEXT_TELEMETRY_DISABLED: '1',
+      DATABASE_URL: process.env.E2E_DATABASE_URL ?? '',
+      AUTH_SECRET: '',
+    },
+  },
+});

@@ -1,0 +1,64 @@
+// npm test: every test. Unit and storage tests (Vitest) on PGlite and, with TEST_DATABASE_URL, on
+// PostgreSQL; then the API and browser tests (Playwright) against the production build, once on an
+// embedded database and once on a fresh database on the TEST_DATABASE_URL server.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+import { ensureBuild } from './lib/build';
+
+const results: { name: string; ok: boolean }[] = [];
+
+function step(name: string, cmd: string, args: string[], env: Record<string, string> = {}) {
+  console.log(`\n=== ${name}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env } });
+  results.push({ name, ok: r.status === 0 });
+  return r.status === 0;
+}
+
+async function withServerDatabase<T>(base: string, fn: (url: string) => T): Promise<T> {
+  const name = `eventcart_e2e_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  try {
+    return fn(url.toString());
+  } finally {
+    await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+    await admin.end();
+  }
+}
+
+async function main() {
+  const pgUrl = process.env.TEST_DATABASE_URL;
+  const only = process.argv[2]; // optional: unit | e2e
+  if (!pgUrl) console.log('TEST_DATABASE_URL is not set: PostgreSQL server runs are skipped; set it to include them.');
+
+  if (only !== 'e2e') step(`vitest (PGlite${pgUrl ? ' + PostgreSQL' : ''})`, 'node_modules/.bin/vitest', ['run']);
+
+  if (only !== 'unit') {
+    ensureBuild();
+    const scratch = path.resolve('.data/e2e');
+    fs.rmSync(scratch, { recursive: true, force: true });
+    step('playwright on embedded PGlite', 'node_modules/.bin/playwright', ['test'], { E2E_DATA_DIR: scratch, E2E_DATABASE_URL: '' });
+    if (pgUrl) {
+      fs.rmSync(scratch, { recursive: true, force: true });
+      await withServerDatabase(pgUrl, (url) =>
+        step('playwright on PostgreSQL', 'node_modules/.bin/playwright', ['test'], { E2E_DATA_DIR: scratch, E2E_DATABASE_URL: url }),
+      );
+    }
+  }
+
+  console.log('\n=== summary');
+  for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name}`);
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`suites: ${results.length - failed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@': path.resolve(__dirname),
+      'server-only': path.resolve(__dirname, 'server/testing/server-only-stub.ts'),
+    },
+  },
+  test: {
+    environment: 'node',
+    include: ['{server,db,components,app}/**/*.test.{ts,tsx}'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+  },
+});
