@@ -16,7 +16,7 @@ async function main() {
   }
   process.env.AUTH_SECRET = resolveAuthSecret((m) => console.log(`[eventcart] ${m}`));
   process.env.NEXT_TELEMETRY_DISABLED = '1';
-  ensureBuild();
+  if (process.env.EVENTCART_SKIP_BUILD !== '1') ensureBuild();
   await prepareDatabase();
 
   const child = spawn('node_modules/.bin/next', ['start', '-p', port, ...(process.env.HOSTNAME_BIND ? ['-H', process.env.HOSTNAME_BIND] : [])], {
