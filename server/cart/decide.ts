@@ -91,7 +91,7 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
       if (!current) throw new CartError('not_found', 'line_not_found', `This cart has no line for "${productId}".`, { productId });
       if (quantity === current.quantity) return [];
       if (quantity === 0) return [{ type: 'ItemRemoved', data: { productId, quantity: current.quantity } }];
-      if (quantity > current.quantity && command.data.product) requireStock(command.data.product, quantity);
+      if (quantity > current.quantity) requireStock(requireProduct(productId, command.data.product), quantity);
       return [{ type: 'ItemQuantityChanged', data: { productId, from: current.quantity, to: quantity } }];
     }
     case 'RemoveItem': {
@@ -108,7 +108,7 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
       const cart = requireOpen(state);
       if (cart.items.length === 0) throw new CartError('conflict', 'cart_empty', 'An empty cart cannot be checked out.');
       for (const l of cart.items) {
-        const product = command.data.products[l.productId];
+        const product = Object.hasOwn(command.data.products, l.productId) ? command.data.products[l.productId] : undefined;
         if (!product) throw new CartError('conflict', 'product_unavailable', `${l.name} is no longer sold.`, { productId: l.productId });
         requireStock(product, l.quantity);
       }

@@ -31,10 +31,35 @@ async function withServerDatabase<T>(base: string, fn: (url: string) => T): Prom
   }
 }
 
+const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** TEST_DATABASE_URL, or a PostgreSQL server on this machine's default port if one answers. */
+async function serverUrl(): Promise<string | undefined> {
+  const given = process.env.TEST_DATABASE_URL;
+  if (given === 'none') {
+    console.log('TEST_DATABASE_URL=none: only the embedded database is tested.');
+    return undefined;
+  }
+  const url = given || LOCAL_SERVER;
+  const probe = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await probe`select 1`;
+    console.log(`PostgreSQL server tests run on ${url.replace(/:[^:@/]*@/, ':***@')}`);
+    return url;
+  } catch (e) {
+    if (given) throw new Error(`TEST_DATABASE_URL is set but not reachable: ${(e as Error).message}`);
+    console.log(`No PostgreSQL server at ${url} and TEST_DATABASE_URL is not set: only the embedded database is tested.`);
+    return undefined;
+  } finally {
+    await probe.end({ timeout: 1 });
+  }
+}
+
 async function main() {
-  const pgUrl = process.env.TEST_DATABASE_URL;
+  const pgUrl = await serverUrl();
   const only = process.argv[2]; // optional: unit | e2e
-  if (!pgUrl) console.log('TEST_DATABASE_URL is not set: PostgreSQL server runs are skipped; set it to include them.');
+  if (pgUrl) process.env.TEST_DATABASE_URL = pgUrl;
+  else delete process.env.TEST_DATABASE_URL;
 
   if (only !== 'e2e') step(`vitest (PGlite${pgUrl ? ' + PostgreSQL' : ''})`, 'node_modules/.bin/vitest', ['run']);
 
