@@ -1,7 +1,6 @@
 'use client';
 
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
 import { useOptimistic, useState, useTransition } from 'react';
 import { changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from '@/server/cart/actions';
 import type { CartEvent } from '@/server/cart/events';
@@ -13,7 +12,6 @@ import { useOpenCart } from './use-open-cart';
 type Message = { kind: 'ok' | 'error'; text: string };
 
 export function CartView({ initialCart }: { initialCart: CartState | null }) {
-  const router = useRouter();
   const { cart, setCart, refetch } = useOpenCart(initialCart);
   // The same evolve the server folds with: the guess is what the server will most likely answer.
   const [shown, applyOptimistic] = useOptimistic(cart, (state: CartState | null, event: CartEvent) =>
@@ -30,7 +28,6 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
       if (res.ok) {
         setCart(res.cart.status === 'open' ? res.cart : null);
         setMessage({ kind: 'ok', text: done(res) });
-        router.refresh(); // the header's item count
       } else {
         setMessage({ kind: 'error', text: res.error.message });
         await refetch();

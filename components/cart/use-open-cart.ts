@@ -6,7 +6,7 @@ import type { CartState } from '@/server/cart/evolve';
 export const openCartKey = ['cart', 'open'] as const;
 
 async function fetchOpenCart(): Promise<CartState | null> {
-  const res = await fetch('/api/carts', { headers: { accept: 'application/json' }, cache: 'no-store' });
+  const res = await fetch('/api/carts?status=open&limit=1', { headers: { accept: 'application/json' }, cache: 'no-store' });
   if (!res.ok) throw new Error(`Could not load the cart (${res.status})`);
   const { carts } = (await res.json()) as { carts: CartState[] };
   return carts.find((c) => c.status === 'open') ?? null;

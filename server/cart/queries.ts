@@ -37,8 +37,16 @@ export async function getCart(actor: Actor, cartId: string): Promise<CartView> {
   return toView(row);
 }
 
-export async function listMyCarts(actor: Actor): Promise<CartView[]> {
-  const rows = await getDb().select().from(carts).where(eq(carts.userId, actor.userId)).orderBy(desc(carts.updatedAt));
+export async function listMyCarts(
+  actor: Actor,
+  opts: { status?: CartView['status']; limit?: number } = {},
+): Promise<CartView[]> {
+  const rows = await getDb()
+    .select()
+    .from(carts)
+    .where(and(eq(carts.userId, actor.userId), opts.status ? eq(carts.status, opts.status) : undefined))
+    .orderBy(desc(carts.updatedAt))
+    .limit(opts.limit ?? 100);
   return rows.map(toView);
 }
 

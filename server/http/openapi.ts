@@ -42,7 +42,13 @@ const ops: Record<string, Record<string, Op>> = {
     get: { summary: 'The catalog', ok: { status: 200, schema: z.object({ products: z.array(ProductSchema) }), description: 'Products' }, errors: [], auth: false },
   },
   '/api/carts': {
-    get: { summary: "The signed-in user's carts", ok: { status: 200, schema: z.object({ carts: z.array(CartSchema) }), description: 'Carts, newest first' }, errors: [401] },
+    get: {
+      summary: "The signed-in user's carts",
+      query: [
+        { name: 'status', schema: z.enum(['open', 'checked_out']), description: 'Only carts in this status' },
+        { name: 'limit', schema: z.number().int().min(1).max(200), description: 'At most this many (default 100)' },
+      ],
+      ok: { status: 200, schema: z.object({ carts: z.array(CartSchema) }), description: 'Carts, newest first' }, errors: [401] },
     post: { summary: 'Open a new cart', body: CreateCartBody, ok: { status: 201, schema: CommandResponse, description: 'Opened' }, errors: cmdErrors, command: true },
   },
   '/api/carts/{cartId}': {

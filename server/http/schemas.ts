@@ -30,6 +30,13 @@ export const CreateCartBody = z
   .strict()
   .meta({ id: 'CreateCartBody' });
 
+export const ListCartsQuery = z
+  .object({
+    status: z.enum(['open', 'checked_out']).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(100),
+  })
+  .strict();
+
 export const StateQuery = z
   .union([
     z.object({ version: z.coerce.number().int().min(1).max(1e9) }).strict(),

@@ -2,14 +2,15 @@ import { requireUser } from '@/server/auth';
 import { openCart } from '@/server/cart/handler';
 import { listMyCarts } from '@/server/cart/queries';
 import { commandContext, commandResponse } from '@/server/http/command-context';
-import { json, readJson, route } from '@/server/http/respond';
-import { CreateCartBody } from '@/server/http/schemas';
+import { json, readJson, readQuery, route } from '@/server/http/respond';
+import { CreateCartBody, ListCartsQuery } from '@/server/http/schemas';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route(async () => {
+export const GET = route(async (req) => {
   const user = await requireUser();
-  return json({ carts: await listMyCarts(user) });
+  const q = readQuery(req, ListCartsQuery);
+  return json({ carts: await listMyCarts(user, q) });
 });
 
 export const POST = route(async (req, { requestId }) => {
