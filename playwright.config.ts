@@ -26,7 +26,7 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? [['list']] : [['list']],
-  outputDir: '.data/test-results',
+  outputDir: process.env.E2E_OUTPUT_DIR ?? path.join(scratch, 'test-results'),
   use: {
     baseURL,
     trace: 'retain-on-failure',

@@ -10,10 +10,5 @@ export default async function CartPage() {
   const user = await currentUser();
   if (!user) redirect('/login?callbackUrl=/cart');
   const cart = await getOpenCart(user);
-  return (
-    <>
-      <h1 className="mb-2 text-2xl font-bold">Your cart</h1>
-      <CartView initialCart={cart} />
-    </>
-  );
+  return <CartView initialCart={cart} />;
 }

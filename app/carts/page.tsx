@@ -34,7 +34,7 @@ export default async function CartsPage() {
                       Open cart
                     </Link>
                   ) : c.orderId ? (
-                    <Link className="font-medium text-brand-700 underline" href={`/orders/${c.orderId}`}>
+                    <Link className="font-medium text-brand-700 hover:underline hover:underline-offset-4" href={`/orders/${c.orderId}`}>
                       Order {c.orderId}
                     </Link>
                   ) : null}
@@ -52,7 +52,7 @@ export default async function CartsPage() {
           <ul className="divide-y divide-stone-100 rounded-2xl border border-stone-200 bg-white">
             {orders.map((o) => (
               <li key={o.orderId} className="flex flex-wrap items-center gap-3 px-4 py-3 sm:px-6">
-                <Link className="font-mono font-medium text-brand-700 underline" href={`/orders/${o.orderId}`}>
+                <Link className="font-mono font-medium text-brand-700 hover:underline hover:underline-offset-4" href={`/orders/${o.orderId}`}>
                   {o.orderId}
                 </Link>
                 <span className="text-sm">

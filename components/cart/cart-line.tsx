@@ -21,13 +21,15 @@ export function CartLineRow({ line, currency, disabled, onQuantity, onRemove }: 
   };
   const inputId = `qty-${line.productId}`;
   return (
-    <li className="flex flex-wrap items-center gap-4 py-4 sm:flex-nowrap" data-testid={`line-${line.productId}`}>
-      <Image src={`/products/${line.productId}.svg`} alt="" width={96} height={72} unoptimized className="h-18 w-24 shrink-0 rounded-lg object-cover" />
-      <div className="min-w-0 flex-1">
+    <li className="flex items-center gap-3 py-4 sm:gap-4" data-testid={`line-${line.productId}`}>
+      <Image src={`/products/${line.productId}.svg`} alt="" width={96} height={72} unoptimized className="h-12 w-16 shrink-0 rounded-lg object-cover sm:h-18 sm:w-24" />
+      {/* Phones: name and Remove on one row, quantity and line total below; wider screens: one row. */}
+      <div className="grid min-w-0 flex-1 grid-cols-[1fr_auto] items-center gap-x-3 gap-y-2 sm:grid-cols-[1fr_auto_6rem_auto] sm:gap-x-4">
+      <div className="min-w-0">
         <p className="font-semibold">{line.name}</p>
         <p className="text-sm text-stone-500">{formatMoney(line.unitPriceCents, currency)} each</p>
       </div>
-      <div className="flex items-center gap-1">
+      <div className="order-3 flex items-center gap-1 sm:order-none">
         <button
           type="button"
           aria-label={`Decrease quantity of ${line.name}`}
@@ -65,7 +67,7 @@ export function CartLineRow({ line, currency, disabled, onQuantity, onRemove }: 
           +
         </button>
       </div>
-      <p className="w-24 text-right font-semibold tabular-nums" data-testid="line-total">
+      <p className="order-4 text-right font-semibold tabular-nums sm:order-none" data-testid="line-total">
         {formatMoney(line.lineTotalCents, currency)}
       </p>
       <button
@@ -73,10 +75,11 @@ export function CartLineRow({ line, currency, disabled, onQuantity, onRemove }: 
         onClick={onRemove}
         disabled={disabled}
         aria-label={`Remove ${line.name}`}
-        className="rounded-lg px-2 py-1 text-sm text-stone-500 hover:bg-red-50 hover:text-red-700 disabled:opacity-50"
+        className="order-2 justify-self-end rounded-lg px-2 py-1 text-sm text-stone-500 hover:bg-red-50 hover:text-red-700 disabled:opacity-50 sm:order-none"
       >
         Remove
       </button>
+      </div>
     </li>
   );
 }

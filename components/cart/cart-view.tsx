@@ -37,8 +37,11 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
 
   return (
     <div className="space-y-6">
-      <div role="status" aria-live="polite" aria-atomic="true" data-testid="cart-messages" className="min-h-6 text-sm">
-        {message && <span className={message.kind === 'error' ? 'font-medium text-red-700' : 'text-emerald-700'}>{message.text}</span>}
+      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+        <h1 className="text-2xl font-bold">Your cart</h1>
+        <div role="status" aria-live="polite" aria-atomic="true" data-testid="cart-messages" className="text-sm">
+          {message && <span className={message.kind === 'error' ? 'font-medium text-red-700' : 'text-emerald-700'}>{message.text}</span>}
+        </div>
       </div>
 
       {placed && (

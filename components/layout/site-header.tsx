@@ -9,23 +9,23 @@ export async function SiteHeader() {
   const count = cart?.itemCount ?? 0;
   return (
     <header className="sticky top-0 z-20 border-b border-stone-200 bg-white/90 backdrop-blur">
-      <div className="mx-auto flex h-16 max-w-6xl items-center gap-4 px-4">
-        <Link href="/" className="flex items-center gap-2 text-lg font-bold tracking-tight text-brand-900">
+      <div className="mx-auto flex h-16 max-w-6xl items-center gap-2 px-3 sm:gap-4 sm:px-4">
+        <Link href="/" className="flex shrink-0 items-center gap-2 text-lg font-bold tracking-tight text-brand-900">
           <span aria-hidden className="grid h-8 w-8 place-items-center rounded-lg bg-brand-600 text-white">e</span>
-          eventcart
+          <span className="hidden min-[400px]:inline">eventcart</span>
         </Link>
-        <nav aria-label="Main" className="ml-auto flex items-center gap-1 text-sm font-medium sm:gap-3">
-          <Link href="/" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
+        <nav aria-label="Main" className="ml-auto flex min-w-0 items-center gap-0.5 whitespace-nowrap text-sm font-medium sm:gap-3">
+          <Link href="/" className="rounded-md px-1.5 py-1 text-stone-700 hover:bg-stone-100 sm:px-2">
             Shop
           </Link>
           {user && (
-            <Link href="/carts" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
+            <Link href="/carts" className="rounded-md px-1.5 py-1 text-stone-700 hover:bg-stone-100 sm:px-2">
               My carts
             </Link>
           )}
           <Link
             href="/cart"
-            className="relative flex items-center gap-1 rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100"
+            className="relative flex items-center gap-1 rounded-md px-1.5 py-1 text-stone-700 hover:bg-stone-100 sm:px-2"
             aria-label={`Cart, ${count} ${count === 1 ? 'item' : 'items'}`}
           >
             <svg aria-hidden viewBox="0 0 24 24" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth="2">
@@ -33,7 +33,7 @@ export async function SiteHeader() {
               <circle cx="10" cy="20" r="1.3" />
               <circle cx="17" cy="20" r="1.3" />
             </svg>
-            <span>Cart</span>
+            <span className="hidden sm:inline">Cart</span>
             <span
               data-testid="cart-count"
               className={`min-w-5 rounded-full px-1.5 text-center text-xs font-bold ${count ? 'bg-brand-600 text-white' : 'bg-stone-200 text-stone-600'}`}
@@ -42,14 +42,14 @@ export async function SiteHeader() {
             </span>
           </Link>
           {user ? (
-            <form action={signOutAction} className="flex items-center gap-2">
-              <span className="hidden text-stone-500 sm:inline">{user.name}</span>
-              <button type="submit" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
+            <form action={signOutAction} className="flex items-center gap-2 sm:ml-1">
+              <span className="hidden text-stone-500 md:inline">{user.name}</span>
+              <button type="submit" className="rounded-md px-1.5 py-1 text-stone-700 hover:bg-stone-100 sm:px-2">
                 Sign out
               </button>
             </form>
           ) : (
-            <Link href="/login" className="rounded-md bg-brand-600 px-3 py-1.5 text-white hover:bg-brand-700">
+            <Link href="/login" className="ml-1 rounded-md bg-brand-600 px-3 py-1.5 text-white hover:bg-brand-700">
               Sign in
             </Link>
           )}

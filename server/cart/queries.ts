@@ -95,7 +95,10 @@ export async function getCartStateAt(
   cartId: string,
   point: { version: number } | { at: Date },
 ): Promise<{ cartId: string; version: number; state: CartState }> {
-  await getCart(actor, cartId);
+  const current = await getCart(actor, cartId);
+  if ('version' in point && point.version > current.version) {
+    throw notFound('version_not_found', `The cart has ${current.version} versions; there is no version ${point.version}.`);
+  }
   const { events, state } = await loadCart(
     getDb(),
     cartId,

@@ -67,11 +67,20 @@ async function main() {
     ensureBuild();
     const scratch = path.resolve('.data/e2e');
     fs.rmSync(scratch, { recursive: true, force: true });
-    step('playwright on embedded PGlite', 'node_modules/.bin/playwright', ['test'], { E2E_DATA_DIR: scratch, E2E_DATABASE_URL: '' });
+    fs.rmSync('.data/test-results', { recursive: true, force: true });
+    step('playwright on embedded PGlite', 'node_modules/.bin/playwright', ['test'], {
+      E2E_DATA_DIR: scratch,
+      E2E_DATABASE_URL: '',
+      E2E_OUTPUT_DIR: '.data/test-results/pglite',
+    });
     if (pgUrl) {
       fs.rmSync(scratch, { recursive: true, force: true });
       await withServerDatabase(pgUrl, (url) =>
-        step('playwright on PostgreSQL', 'node_modules/.bin/playwright', ['test'], { E2E_DATA_DIR: scratch, E2E_DATABASE_URL: url }),
+        step('playwright on PostgreSQL', 'node_modules/.bin/playwright', ['test'], {
+          E2E_DATA_DIR: scratch,
+          E2E_DATABASE_URL: url,
+          E2E_OUTPUT_DIR: '.data/test-results/postgres',
+        }),
       );
     }
   }

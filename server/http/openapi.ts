@@ -87,10 +87,43 @@ const ops: Record<string, Record<string, Op>> = {
   },
 };
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' });
+type Json = Record<string, unknown>;
+
+/** Named schemas (zod `.meta({ id })`), collected while the paths are built; refs point at them. */
+const components: Record<string, unknown> = {};
+
+function rewriteRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(rewriteRefs);
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(
+      Object.entries(node as Json).map(([k, v]) =>
+        k === '$ref' && typeof v === 'string' ? [k, v.replace(/^#\/(definitions|\$defs)\//, '#/components/schemas/')] : [k, rewriteRefs(v)],
+      ),
+    );
+  }
+  return node;
+}
+
+/** zod -> OpenAPI 3.0 schema; shared named schemas move to components.schemas. */
+function schema(s: z.ZodType): unknown {
+  const out = z.toJSONSchema(s, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' }) as Json;
+  const defs = (out.definitions ?? out.$defs ?? {}) as Json;
+  delete out.definitions;
+  delete out.$defs;
+  delete out.$schema;
+  for (const [name, def] of Object.entries(defs)) components[name] = rewriteRefs(def);
+  return rewriteRefs(out);
+}
 
 /** OpenAPI 3.0 built from the same zod schemas the route handlers validate with. */
-export function buildOpenApi() {
+let built: Json | undefined;
+
+export function buildOpenApi(): Json {
+  built ??= build();
+  return built;
+}
+
+function build(): Json {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [path, methods] of Object.entries(ops)) {
     paths[path] = {};
@@ -128,7 +161,7 @@ export function buildOpenApi() {
       description:
         'Event-sourced shopping carts. Sign in through Auth.js (POST /api/auth/callback/credentials) and send the session cookie. Money is integer cents.',
     },
-    components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'authjs.session-token' } } },
+    components: { schemas: components, securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'authjs.session-token' } } },
     security: [{ session: [] }],
     paths,
   };

@@ -11,7 +11,8 @@ export function cartIdParam(raw: string): string {
 }
 
 export function productIdParam(raw: string): string {
-  const parsed = ProductIdSchema.safeParse(decodeURIComponent(raw));
+  // Next has already decoded the segment; decoding again would turn %25 into % and throw on it.
+  const parsed = ProductIdSchema.safeParse(raw);
   if (!parsed.success) throw notFound('line_not_found', 'This cart has no such line.');
   return parsed.data;
 }

@@ -1,0 +1,17 @@
+import { NextResponse, type NextRequest } from 'next/server';
+
+// A path with broken percent-encoding cannot name anything; answer it as the API answers bad input
+// instead of letting the framework fail on it.
+export function proxy(req: NextRequest) {
+  try {
+    decodeURIComponent(req.nextUrl.pathname);
+  } catch {
+    return NextResponse.json(
+      { error: { code: 'malformed_path', message: 'The path is not valid percent-encoding.' } },
+      { status: 400 },
+    );
+  }
+  return NextResponse.next();
+}
+
+export const config = { matcher: '/api/:path*' };
