@@ -17,7 +17,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Prom
           phone and your laptop.
         </p>
       </section>
-      {pending && <PendingAdd key={pending.id} productId={pending.id} productName={pending.name} />}
+      <PendingAdd pending={pending ? { productId: pending.id, productName: pending.name } : null} />
       <h2 className="sr-only">Products</h2>
       <ul className="grid gap-6 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
         {products.map((p) => (

@@ -4,6 +4,7 @@ import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import type { Actor } from '../eventstore';
 import { unauthorized } from '../http/errors';
+import { log } from '../log';
 import { resolveAuthSecret } from './secret';
 import { verifyCredentials } from './users';
 
@@ -18,6 +19,17 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
   trustHost: true,
   session: { strategy: 'jwt', maxAge: 30 * 24 * 3600 },
   pages: { signIn: '/login' },
+  logger: {
+    // A wrong password is an answer, not a server error: count it at info, never log the credentials.
+    error(error) {
+      if (error.name === 'CredentialsSignin') log.info({ event: 'sign_in_refused' }, 'sign-in refused');
+      else log.error({ err: error }, 'auth error');
+    },
+    warn(code) {
+      log.warn({ code }, 'auth warning');
+    },
+    debug() {},
+  },
   providers: [
     Credentials({
       credentials: { email: { label: 'Email' }, password: { label: 'Password', type: 'password' } },
