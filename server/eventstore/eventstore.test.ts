@@ -117,6 +117,26 @@ describe.each(testDbKinds())('event store on %s', (kind) => {
     await expect(put(h.db, id, 1, 'no_stream')).resolves.toMatchObject({ nextExpectedVersion: 1 });
   });
 
+  it('reading one stream in order and reading all after a position are index scans without a sort', async () => {
+    const plan = async (query: ReturnType<typeof sql>) => {
+      const text = await h.db.transaction(async (tx) => {
+        // Tiny test tables make a sequential scan cheapest; forbid it to see which index serves the query.
+        await tx.execute(sql`set local enable_seqscan = off`);
+        await tx.execute(sql`set local enable_sort = off`);
+        const res = await tx.execute(sql`explain (format json) ${query}`);
+        const rows = (Array.isArray(res) ? res : (res as unknown as { rows: unknown[] }).rows) as Record<string, unknown>[];
+        return JSON.stringify(rows[0]);
+      });
+      return text;
+    };
+    const one = await plan(sql`select * from events where stream_id = 'x' order by stream_version`);
+    expect(one).toContain('events_stream_version_uq');
+    expect(one).not.toContain('"Sort"');
+    const all = await plan(sql`select * from events where global_position > 10 order by global_position limit 100`);
+    expect(all).toContain('events_pkey');
+    expect(all).not.toContain('"Sort"');
+  });
+
   it('events are immutable: UPDATE and DELETE are refused by the database', async () => {
     const id = stream();
     await put(h.db, id, 1, 'no_stream');
