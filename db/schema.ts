@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -45,8 +46,27 @@ export const events = pgTable(
     uniqueIndex('events_stream_version_uq').on(t.streamId, t.streamVersion),
     index('events_tx_position_idx').on(t.transactionId, t.globalPosition),
     index('events_type_idx').on(t.type, t.globalPosition),
+    // Audit filters: by actor, by time range (newest first pages by global position).
+    index('events_actor_idx').on(sql`(${t.metadata} -> 'actor' ->> 'userId')`, t.globalPosition),
+    index('events_occurred_at_idx').on(t.occurredAt),
     check('events_stream_version_positive', sql`${t.streamVersion} > 0`),
   ],
+);
+
+/**
+ * Snapshots of a stream's folded state every K events, so the state at any version starts from the
+ * nearest one. A snapshot whose schema version is not the current state schema is ignored.
+ */
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    streamId: text('stream_id').notNull(),
+    version: integer('version').notNull(),
+    schemaVersion: integer('schema_version').notNull(),
+    state: jsonb('state').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.streamId, t.version] })],
 );
 
 /** Idempotency: a command id is recorded once with its result; a repeat returns that result. */

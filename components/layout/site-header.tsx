@@ -15,9 +15,14 @@ export async function SiteHeader() {
           <span className="hidden min-[400px]:inline">eventcart</span>
         </Link>
         <nav aria-label="Main" className="ml-auto flex min-w-0 items-center gap-0.5 whitespace-nowrap text-sm font-medium sm:gap-3">
-          <Link href="/" className="rounded-md px-1.5 py-1 text-stone-700 hover:bg-stone-100 sm:px-2">
+          <Link href="/" className="hidden rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100 sm:inline-block">
             Shop
           </Link>
+          {user?.role === 'admin' && (
+            <Link href="/admin/audit" className="rounded-md px-1.5 py-1 text-stone-700 hover:bg-stone-100 sm:px-2">
+              Admin
+            </Link>
+          )}
           {user && (
             <Link href="/carts" className="rounded-md px-1.5 py-1 text-stone-700 hover:bg-stone-100 sm:px-2">
               My carts

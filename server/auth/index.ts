@@ -3,7 +3,7 @@ import NextAuth from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import type { Actor } from '../eventstore';
-import { unauthorized } from '../http/errors';
+import { forbidden, unauthorized } from '../http/errors';
 import { log } from '../log';
 import { resolveAuthSecret } from './secret';
 import { verifyCredentials } from './users';
@@ -72,5 +72,12 @@ export async function currentUser(): Promise<SignedInUser | null> {
 export async function requireUser(): Promise<SignedInUser> {
   const user = await currentUser();
   if (!user) throw unauthorized();
+  return user;
+}
+
+/** The signed-in admin, or 401 (signed out) / 403 (a shopper). */
+export async function requireAdmin(): Promise<SignedInUser> {
+  const user = await requireUser();
+  if (user.role !== 'admin') throw forbidden('Only admins may do this.');
   return user;
 }

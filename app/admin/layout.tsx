@@ -1,0 +1,37 @@
+import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import type { ReactNode } from 'react';
+import { currentUser } from '@/server/auth';
+
+export const dynamic = 'force-dynamic';
+
+/** Admin pages: signed-out visitors go to sign in; shoppers are refused (the queries check again). */
+export default async function AdminLayout({ children }: { children: ReactNode }) {
+  const user = await currentUser();
+  if (!user) redirect('/login?callbackUrl=/admin/audit');
+  if (user.role !== 'admin') {
+    return (
+      <div className="py-20 text-center" data-testid="admin-refused">
+        <h1 className="text-2xl font-bold">403: admins only</h1>
+        <p className="mt-2 text-stone-600">This part of the shop is for staff. You are signed in as a shopper.</p>
+        <Link href="/" className="mt-4 inline-block font-medium text-brand-700 underline">
+          Back to the shop
+        </Link>
+      </div>
+    );
+  }
+  return (
+    <div className="space-y-6">
+      <nav aria-label="Admin" className="flex gap-2 border-b border-stone-200 pb-3 text-sm font-medium">
+        <span className="mr-2 rounded-md bg-stone-800 px-2 py-1 text-xs font-bold uppercase tracking-wide text-white">Admin</span>
+        <Link href="/admin/audit" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
+          Audit
+        </Link>
+        <Link href="/admin/projections" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
+          Projections
+        </Link>
+      </nav>
+      {children}
+    </div>
+  );
+}
