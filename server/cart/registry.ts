@@ -1,0 +1,72 @@
+// One registry of cart event types -> icon, readable title and what changed. Pure: the history
+// timeline, the admin audit and the API all render events through it.
+import type { CartEventEnvelope, CartEventType } from './events';
+import type { CartState } from './evolve';
+
+export type Change = { label: string; before: string | number | null; after: string | number | null };
+
+export type EventView = {
+  icon: string;
+  title: string;
+  changes: Change[];
+};
+
+type Entry = {
+  icon: string;
+  /** `before` is the cart before the event when known (history), or null (audit rows). */
+  title: (data: never, before: CartState | null) => string;
+};
+
+const nameIn = (state: CartState | null, productId: string) =>
+  state?.items.find((l) => l.productId === productId)?.name ?? productId;
+
+export const cartEventRegistry: Record<CartEventType, Entry> = {
+  CartOpened: { icon: '🛒', title: () => 'Cart opened' },
+  ItemAdded: {
+    icon: '➕',
+    title: (d: { quantity: number; name: string }) => `Added ${d.quantity} × ${d.name}`,
+  },
+  ItemQuantityChanged: {
+    icon: '🔢',
+    title: (d: { productId: string; from: number; to: number }, before) => `${nameIn(before, d.productId)}: quantity ${d.from} → ${d.to}`,
+  },
+  ItemRemoved: {
+    icon: '➖',
+    title: (d: { productId: string; quantity: number }, before) => `Removed ${nameIn(before, d.productId)} (${d.quantity})`,
+  },
+  CartCheckedOut: {
+    icon: '✅',
+    title: (d: { orderId: string }) => `Checked out, order #${d.orderId}`,
+  },
+};
+
+const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(cents / 100);
+
+/** Title only, from the event's own data (and the previous state when there is one). */
+export function eventTitle(type: string, data: unknown, before: CartState | null = null): string {
+  const entry = cartEventRegistry[type as CartEventType];
+  return entry ? entry.title(data as never, before) : type;
+}
+
+export function eventIcon(type: string): string {
+  return cartEventRegistry[type as CartEventType]?.icon ?? '•';
+}
+
+/** Icon, title and the before -> after of the lines and totals the event touched. */
+export function describeEvent(event: Pick<CartEventEnvelope, 'type' | 'data'>, before: CartState | null, after: CartState): EventView {
+  const changes: Change[] = [];
+  const ids = new Set([...(before?.items ?? []), ...after.items].map((l) => l.productId));
+  for (const id of ids) {
+    const b = before?.items.find((l) => l.productId === id);
+    const a = after.items.find((l) => l.productId === id);
+    if (b?.quantity === a?.quantity && b?.unitPriceCents === a?.unitPriceCents) continue;
+    const fmt = (l: typeof a) => (l ? `${l.quantity} × ${money(l.unitPriceCents, after.currency)}` : null);
+    changes.push({ label: (a ?? b)!.name, before: fmt(b), after: fmt(a) });
+  }
+  if ((before?.totalCents ?? 0) !== after.totalCents || !before) {
+    changes.push({ label: 'Total', before: before ? money(before.totalCents, before.currency) : null, after: money(after.totalCents, after.currency) });
+  }
+  if (before && before.status !== after.status) changes.push({ label: 'Status', before: before.status, after: after.status });
+  return { icon: eventIcon(event.type), title: eventTitle(event.type, event.data, before), changes };
+}
