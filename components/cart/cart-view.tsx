@@ -124,7 +124,11 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
               {pending ? 'Working…' : 'Checkout'}
             </button>
             <p className="text-xs text-stone-500">
-              Version {shown.version} · <Link className="underline" href="/carts">all your carts</Link>
+              Version {shown.version} ·{' '}
+              <Link className="underline" href={`/carts/${shown.cartId}/history`}>
+                history
+              </Link>{' '}
+              · <Link className="underline" href="/carts">all your carts</Link>
             </p>
           </aside>
         </div>

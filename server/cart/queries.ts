@@ -4,10 +4,8 @@ import { getDb } from '@/db/client';
 import { carts, orders } from '@/db/schema';
 import type { Actor } from '../eventstore';
 import { notFound } from '../http/errors';
-import { cartStreamId } from './events';
 import type { CartState } from './evolve';
 import { loadCart } from './handler';
-import { readStream } from '../eventstore';
 
 export type CartView = Omit<CartState, 'orderId'> & { orderId: string | null };
 
@@ -59,34 +57,6 @@ export async function getOpenCart(actor: Actor): Promise<CartView | null> {
     .orderBy(desc(carts.updatedAt))
     .limit(1);
   return row ? toView(row) : null;
-}
-
-export type CartEventView = {
-  globalPosition: number;
-  version: number;
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  occurredAt: string;
-  actor: Actor;
-  correlationId: string;
-  causationId: string | null;
-};
-
-export async function getCartEvents(actor: Actor, cartId: string): Promise<CartEventView[]> {
-  await getCart(actor, cartId);
-  const events = await readStream(getDb(), cartStreamId(cartId));
-  return events.map((e) => ({
-    globalPosition: e.globalPosition,
-    version: e.streamVersion,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    data: e.data,
-    occurredAt: e.occurredAt.toISOString(),
-    actor: e.metadata.actor,
-    correlationId: e.metadata.correlationId,
-    causationId: e.metadata.causationId,
-  }));
 }
 
 /** The cart as it was at a version or a moment, folded from its events with the same evolve. */

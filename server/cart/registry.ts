@@ -5,14 +5,17 @@ import type { CartState } from './evolve';
 
 export type Change = { label: string; before: string | number | null; after: string | number | null };
 
+/** Icon keys; components/timeline/event-icon.tsx draws them (no emoji fonts needed). */
+export type EventIconName = 'open' | 'add' | 'quantity' | 'remove' | 'checkout' | 'other';
+
 export type EventView = {
-  icon: string;
+  icon: EventIconName;
   title: string;
   changes: Change[];
 };
 
 type Entry = {
-  icon: string;
+  icon: EventIconName;
   /** `before` is the cart before the event when known (history), or null (audit rows). */
   title: (data: never, before: CartState | null) => string;
 };
@@ -21,21 +24,21 @@ const nameIn = (state: CartState | null, productId: string) =>
   state?.items.find((l) => l.productId === productId)?.name ?? productId;
 
 export const cartEventRegistry: Record<CartEventType, Entry> = {
-  CartOpened: { icon: '🛒', title: () => 'Cart opened' },
+  CartOpened: { icon: 'open', title: () => 'Cart opened' },
   ItemAdded: {
-    icon: '➕',
+    icon: 'add',
     title: (d: { quantity: number; name: string }) => `Added ${d.quantity} × ${d.name}`,
   },
   ItemQuantityChanged: {
-    icon: '🔢',
+    icon: 'quantity',
     title: (d: { productId: string; from: number; to: number }, before) => `${nameIn(before, d.productId)}: quantity ${d.from} → ${d.to}`,
   },
   ItemRemoved: {
-    icon: '➖',
+    icon: 'remove',
     title: (d: { productId: string; quantity: number }, before) => `Removed ${nameIn(before, d.productId)} (${d.quantity})`,
   },
   CartCheckedOut: {
-    icon: '✅',
+    icon: 'checkout',
     title: (d: { orderId: string }) => `Checked out, order #${d.orderId}`,
   },
 };
@@ -49,8 +52,8 @@ export function eventTitle(type: string, data: unknown, before: CartState | null
   return entry ? entry.title(data as never, before) : type;
 }
 
-export function eventIcon(type: string): string {
-  return cartEventRegistry[type as CartEventType]?.icon ?? '•';
+export function eventIcon(type: string): EventIconName {
+  return cartEventRegistry[type as CartEventType]?.icon ?? 'other';
 }
 
 /** Icon, title and the before -> after of the lines and totals the event touched. */

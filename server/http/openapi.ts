@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AddItemBody,
+  CartLineSchema,
   CartEventSchema,
   CartSchema,
   ChangeQuantityBody,
@@ -65,7 +66,48 @@ const ops: Record<string, Record<string, Op>> = {
     post: { summary: 'Check out to an order', params: ['cartId'], ok: { status: 200, schema: CommandResponse, description: 'Checked out; orderId is set' }, errors: cmdErrors, command: true },
   },
   '/api/carts/{cartId}/events': {
-    get: { summary: "The cart's events in version order", params: ['cartId'], ok: { status: 200, schema: z.object({ events: z.array(CartEventSchema) }), description: 'Events' }, errors: [401, 404] },
+    get: {
+      summary: "The cart's events in version order, a page at a time",
+      params: ['cartId'],
+      query: [
+        { name: 'after', schema: z.number().int().min(0), description: 'Cursor: return events after this version' },
+        { name: 'limit', schema: z.number().int().min(1).max(500), description: 'Page size (default 100)' },
+      ],
+      ok: {
+        status: 200,
+        schema: z.object({ events: z.array(CartEventSchema), nextCursor: z.string().nullable() }),
+        description: 'Events; nextCursor is the `after` of the next page, null on the last',
+      },
+      errors: [400, 401, 404],
+    },
+  },
+  '/api/carts/{cartId}/diff': {
+    get: {
+      summary: 'What changed between two versions: lines added, removed, changed, and the total delta',
+      params: ['cartId'],
+      query: [
+        { name: 'from', schema: z.number().int().min(1), description: 'Version' },
+        { name: 'to', schema: z.number().int().min(1), description: 'Version' },
+      ],
+      ok: {
+        status: 200,
+        schema: z.object({
+          cartId: z.string(),
+          from: z.object({ version: z.number().int(), state: CartSchema }),
+          to: z.object({ version: z.number().int(), state: CartSchema }),
+          diff: z.object({
+            added: z.array(CartLineSchema),
+            removed: z.array(CartLineSchema),
+            changed: z.array(z.object({ productId: z.string(), name: z.string(), before: z.record(z.string(), z.number()), after: z.record(z.string(), z.number()) })),
+            totalDeltaCents: z.number().int(),
+            itemCountDelta: z.number().int(),
+            status: z.object({ before: z.string(), after: z.string() }).nullable(),
+          }),
+        }),
+        description: 'Both states and the diff',
+      },
+      errors: [400, 401, 404],
+    },
   },
   '/api/carts/{cartId}/state': {
     get: {

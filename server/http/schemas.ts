@@ -37,6 +37,20 @@ export const ListCartsQuery = z
   })
   .strict();
 
+export const EventsQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).max(1e9).optional().meta({ description: 'Cursor: a version; events after it' }),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+export const DiffQuery = z
+  .object({
+    from: z.coerce.number().int().min(1).max(1e9),
+    to: z.coerce.number().int().min(1).max(1e9),
+  })
+  .strict();
+
 export const StateQuery = z
   .union([
     z.object({ version: z.coerce.number().int().min(1).max(1e9) }).strict(),

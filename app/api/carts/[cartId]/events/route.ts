@@ -1,11 +1,14 @@
 import { requireUser } from '@/server/auth';
-import { getCartEvents } from '@/server/cart/queries';
+import { listCartEvents } from '@/server/cart/history';
 import { cartIdParam } from '@/server/http/params';
-import { json, route } from '@/server/http/respond';
+import { json, readQuery, route } from '@/server/http/respond';
+import { EventsQuery } from '@/server/http/schemas';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route<{ cartId: string }>(async (_req, { params }) => {
+export const GET = route<{ cartId: string }>(async (req, { params }) => {
   const user = await requireUser();
-  return json({ events: await getCartEvents(user, cartIdParam(params.cartId)) });
+  const cartId = cartIdParam(params.cartId);
+  const q = readQuery(req, EventsQuery);
+  return json(await listCartEvents(user, cartId, q));
 });

@@ -28,7 +28,13 @@ export default async function CartsPage() {
                   {c.itemCount} {c.itemCount === 1 ? 'item' : 'items'} · {formatMoney(c.totalCents, c.currency)}
                 </span>
                 <span className="text-xs text-stone-500">updated {formatDateTime(c.updatedAt)} · v{c.version}</span>
-                <span className="ml-auto text-sm">
+                <span className="ml-auto flex flex-wrap items-center gap-3 text-sm">
+                  <Link className="font-medium text-stone-700 hover:underline" href={`/carts/${c.cartId}/history`}>
+                    History
+                  </Link>
+                  <Link className="font-medium text-stone-700 hover:underline" href={`/carts/${c.cartId}/time-travel`}>
+                    Time travel
+                  </Link>
                   {c.status === 'open' ? (
                     <Link className="font-medium text-brand-700 underline" href="/cart">
                       Open cart

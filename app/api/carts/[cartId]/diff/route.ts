@@ -1,0 +1,14 @@
+import { requireUser } from '@/server/auth';
+import { getCartDiff } from '@/server/cart/history';
+import { cartIdParam } from '@/server/http/params';
+import { json, readQuery, route } from '@/server/http/respond';
+import { DiffQuery } from '@/server/http/schemas';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route<{ cartId: string }>(async (req, { params }) => {
+  const user = await requireUser();
+  const cartId = cartIdParam(params.cartId);
+  const q = readQuery(req, DiffQuery);
+  return json(await getCartDiff(user, cartId, q.from, q.to));
+});

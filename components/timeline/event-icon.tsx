@@ -1,0 +1,19 @@
+import type { EventIconName } from '@/server/cart/registry';
+
+const paths: Record<EventIconName, { d: string; tone: string }> = {
+  open: { d: 'M3 4h2l2.4 11.2a2 2 0 0 0 2 1.6h7.8a2 2 0 0 0 2-1.5L21 8H6', tone: 'text-sky-700' },
+  add: { d: 'M12 5v14M5 12h14', tone: 'text-emerald-700' },
+  quantity: { d: 'M7 7h10M7 12h10M7 17h6', tone: 'text-amber-700' },
+  remove: { d: 'M5 12h14', tone: 'text-red-700' },
+  checkout: { d: 'M5 12.5l4.5 4.5L19 7', tone: 'text-emerald-700' },
+  other: { d: 'M12 12h.01', tone: 'text-stone-500' },
+};
+
+export function EventIcon({ name, className = 'h-4 w-4' }: { name: EventIconName; className?: string }) {
+  const p = paths[name];
+  return (
+    <svg aria-hidden viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round" className={`${className} ${p.tone}`}>
+      <path d={p.d} />
+    </svg>
+  );
+}
