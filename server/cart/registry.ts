@@ -47,13 +47,16 @@ const money = (cents: number, currency: string) =>
   new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(cents / 100);
 
 /** Title only, from the event's own data (and the previous state when there is one). */
+const entryOf = (type: string): Entry | undefined =>
+  Object.hasOwn(cartEventRegistry, type) ? cartEventRegistry[type as CartEventType] : undefined;
+
 export function eventTitle(type: string, data: unknown, before: CartState | null = null): string {
-  const entry = cartEventRegistry[type as CartEventType];
+  const entry = entryOf(type);
   return entry ? entry.title(data as never, before) : type;
 }
 
 export function eventIcon(type: string): EventIconName {
-  return cartEventRegistry[type as CartEventType]?.icon ?? 'other';
+  return entryOf(type)?.icon ?? 'other';
 }
 
 /** Icon, title and the before -> after of the lines and totals the event touched. */
