@@ -1,16 +1,14 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { redirect } from 'next/navigation';
 import { formatDateTime, formatMoney } from '@/components/ui/format';
 import { StatusBadge } from '@/components/ui/status-badge';
-import { currentUser } from '@/server/auth';
+import { signedInOrRedirect } from '@/server/http/page-guards';
 import { listMyCarts, listMyOrders } from '@/server/cart/queries';
 
 export const metadata: Metadata = { title: 'Your carts and orders' };
 
 export default async function CartsPage() {
-  const user = await currentUser();
-  if (!user) redirect('/login?callbackUrl=/carts');
+  const user = await signedInOrRedirect('/carts');
   const [carts, orders] = await Promise.all([listMyCarts(user), listMyOrders(user)]);
   return (
     <div className="space-y-10">

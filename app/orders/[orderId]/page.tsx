@@ -1,22 +1,16 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound, redirect } from 'next/navigation';
 import { LineTable } from '@/components/orders/line-table';
 import { formatDateTime } from '@/components/ui/format';
-import { currentUser } from '@/server/auth';
-import { AppError } from '@/server/http/errors';
+import { orNotFound, signedInOrRedirect } from '@/server/http/page-guards';
 import { getOrder } from '@/server/cart/queries';
 
 export const metadata: Metadata = { title: 'Order' };
 
 export default async function OrderPage({ params }: { params: Promise<{ orderId: string }> }) {
   const { orderId } = await params;
-  const user = await currentUser();
-  if (!user) redirect(`/login?callbackUrl=/orders/${encodeURIComponent(orderId)}`);
-  const order = await getOrder(user, orderId).catch((e) => {
-    if (e instanceof AppError && e.status === 404) notFound();
-    throw e;
-  });
+  const user = await signedInOrRedirect(`/orders/${orderId}`);
+  const order = await orNotFound(getOrder(user, orderId));
   return (
     <article className="mx-auto max-w-2xl space-y-6">
       <header>

@@ -1,13 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound, redirect } from 'next/navigation';
 import { z } from 'zod';
 import { CartNav } from '@/components/timeline/cart-nav';
 import { HistoryList } from '@/components/timeline/history-list';
-import { currentUser } from '@/server/auth';
 import { getCartHistory } from '@/server/cart/history';
-import { AppError } from '@/server/http/errors';
-import { CartIdSchema } from '@/server/http/schemas';
+import { cartPageViewer, orNotFound } from '@/server/http/page-guards';
 
 export const metadata: Metadata = { title: 'Cart history' };
 
@@ -21,14 +18,9 @@ export default async function HistoryPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { cartId } = await params;
-  const user = await currentUser();
-  if (!user) redirect(`/login?callbackUrl=${encodeURIComponent(`/carts/${cartId}/history`)}`);
-  if (!CartIdSchema.safeParse(cartId).success) notFound();
+  const user = await cartPageViewer(cartId, 'history');
   const { before } = Search.parse(await searchParams);
-  const history = await getCartHistory(user, cartId, { before }).catch((e) => {
-    if (e instanceof AppError && e.status === 404) notFound();
-    throw e;
-  });
+  const history = await orNotFound(getCartHistory(user, cartId, { before }));
   return (
     <div className="mx-auto max-w-3xl space-y-6">
       <CartNav cart={history.cart} current="history" />

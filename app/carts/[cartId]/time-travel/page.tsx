@@ -1,13 +1,10 @@
 import type { Metadata } from 'next';
-import { notFound, redirect } from 'next/navigation';
 import { z } from 'zod';
 import { CartNav } from '@/components/timeline/cart-nav';
 import { TimeTravel } from '@/components/timeline/time-travel';
-import { currentUser } from '@/server/auth';
 import { getCartTimeline } from '@/server/cart/history';
 import { versionAt } from '@/server/cart/timeline';
-import { AppError } from '@/server/http/errors';
-import { CartIdSchema } from '@/server/http/schemas';
+import { cartPageViewer, orNotFound } from '@/server/http/page-guards';
 
 export const metadata: Metadata = { title: 'Time travel' };
 
@@ -25,14 +22,9 @@ export default async function TimeTravelPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { cartId } = await params;
-  const user = await currentUser();
-  if (!user) redirect(`/login?callbackUrl=${encodeURIComponent(`/carts/${cartId}/time-travel`)}`);
-  if (!CartIdSchema.safeParse(cartId).success) notFound();
+  const user = await cartPageViewer(cartId, 'time-travel');
   const sp = Search.parse(await searchParams);
-  const { cart, events } = await getCartTimeline(user, cartId).catch((e) => {
-    if (e instanceof AppError && e.status === 404) notFound();
-    throw e;
-  });
+  const { cart, events } = await orNotFound(getCartTimeline(user, cartId));
   const last = events.length;
   const initialVersion = sp.at ? versionAt(events, new Date(sp.at)) : Math.min(sp.version ?? last, last);
   return (
