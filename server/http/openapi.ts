@@ -11,6 +11,7 @@ import {
   OrderSchema,
   ProductSchema,
 } from './schemas';
+import { AuditCursorSchema, AuditEventSchema, AuditFilterParams, AuditPageSchema, AUDIT_MAX_LIMIT } from './schemas';
 
 type Op = {
   summary: string;
@@ -126,6 +127,34 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/api/orders/{orderId}': {
     get: { summary: 'An order', params: ['orderId'], ok: { status: 200, schema: OrderSchema, description: 'The order' }, errors: [401, 404] },
+  },
+  '/api/admin/events': {
+    get: {
+      summary: 'Admin audit: every event of every cart, newest first, filtered, one page at a time',
+      query: [
+        ...AuditFilterParams,
+        { name: 'limit', schema: z.number().int().min(1).max(AUDIT_MAX_LIMIT), description: 'Page size (default 50)' },
+        { name: 'after', schema: AuditCursorSchema, description: 'nextCursor of the previous page: only older events' },
+      ],
+      ok: { status: 200, schema: AuditPageSchema, description: 'A page of events; nextCursor is null on the last page' },
+      errors: [400, 401, 403],
+    },
+  },
+  '/api/admin/events/export': {
+    get: {
+      summary: 'Admin audit export: every matching event, newest first, streamed as a download',
+      query: [
+        { name: 'format', schema: z.enum(['csv', 'json']), description: 'csv (default) or json' },
+        ...AuditFilterParams,
+      ],
+      ok: {
+        status: 200,
+        schema: z.array(AuditEventSchema),
+        description:
+          'An attachment (Content-Disposition). format=json: a JSON array of AuditEvent. format=csv: text/csv (RFC 4180) with the columns global_position, occurred_at, cart_id, version, type, title, actor_user_id, actor_role, correlation_id, data (JSON)',
+      },
+      errors: [400, 401, 403],
+    },
   },
 };
 

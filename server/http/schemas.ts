@@ -145,3 +145,83 @@ export const ErrorSchema = z
     }),
   })
   .meta({ id: 'Error' });
+
+// ---------------------------------------------------------------- admin audit: GET /api/admin/events(/export)
+// (Its own import here so this block stays append-only next to other branches' edits above.)
+import { cartEventTypes, type CartEventType } from '../cart/events';
+
+/** A GET form sends empty fields as `name=`: an empty field is no filter. Values are trimmed. */
+const blank = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : v);
+
+const hasOffset = /(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/** ISO 8601 date-time; without an offset (a datetime-local field) it is read as UTC. */
+export const AuditTimeSchema = z.iso
+  .datetime({ local: true, offset: true })
+  .transform((s) => new Date(hasOffset.test(s) ? s : `${s}Z`))
+  .meta({ description: 'ISO 8601 date-time, e.g. 2026-11-23T13:57:00Z; without an offset it is UTC' });
+
+export const AuditEventTypeSchema = z.enum(cartEventTypes as [CartEventType, ...CartEventType[]]);
+
+/** The opaque paging cursor: `nextCursor` of the previous page. */
+export const AuditCursorSchema = z.string().regex(/^[1-9]\d{0,14}$/, 'Not a cursor from a previous page.');
+
+export const AUDIT_MAX_LIMIT = 200;
+export const AUDIT_DEFAULT_LIMIT = 50;
+
+const auditFilterShape = {
+  cartId: z.preprocess(blank, CartIdSchema.optional()),
+  userId: z.preprocess(blank, z.string().max(200).optional()),
+  type: z.preprocess(blank, AuditEventTypeSchema.optional()),
+  from: z.preprocess(blank, AuditTimeSchema.optional()),
+  to: z.preprocess(blank, AuditTimeSchema.optional()),
+};
+
+const fromNotAfterTo = (q: { from?: Date; to?: Date }) => !q.from || !q.to || q.from.getTime() <= q.to.getTime();
+const fromAfterTo = { path: ['to'], message: '"to" must not be before "from".' };
+
+export const AuditEventsQuery = z
+  .object({
+    ...auditFilterShape,
+    limit: z.preprocess(blank, z.coerce.number().int().min(1).max(AUDIT_MAX_LIMIT).default(AUDIT_DEFAULT_LIMIT)),
+    after: z.preprocess(blank, AuditCursorSchema.optional()),
+  })
+  .strict()
+  .refine(fromNotAfterTo, fromAfterTo);
+
+export const AuditExportQuery = z
+  .object({ ...auditFilterShape, format: z.preprocess(blank, z.enum(['csv', 'json']).default('csv')) })
+  .strict()
+  .refine(fromNotAfterTo, fromAfterTo);
+
+export const AuditEventSchema = z
+  .object({
+    globalPosition: z.number().int(),
+    cartId: CartIdSchema,
+    version: z.number().int(),
+    type: z.string(),
+    title: z.string().meta({ description: 'Readable summary, e.g. "Added 2 × Espresso beans"' }),
+    data: z.record(z.string(), z.unknown()),
+    occurredAt: z.iso.datetime(),
+    actor: ActorSchema,
+    correlationId: z.string(),
+    causationId: z.string().nullable(),
+    schemaVersion: z.number().int(),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const AuditPageSchema = z
+  .object({
+    events: z.array(AuditEventSchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `after` for older events; null on the last page' }),
+  })
+  .meta({ id: 'AuditPage' });
+
+/** The audit's filters as query parameters, for /api/openapi.json. */
+export const AuditFilterParams: { name: string; schema: z.ZodType; description: string }[] = [
+  { name: 'cartId', schema: CartIdSchema, description: "Only this cart's events" },
+  { name: 'userId', schema: z.string().max(200), description: 'Only events whose actor is this user id, e.g. user-bob' },
+  { name: 'type', schema: AuditEventTypeSchema, description: 'Only events of this type' },
+  { name: 'from', schema: AuditTimeSchema, description: 'occurredAt at or after this time (ISO 8601; UTC without an offset)' },
+  { name: 'to', schema: AuditTimeSchema, description: 'occurredAt before this time; not before from' },
+];

@@ -1,0 +1,10 @@
+import type { CartEventType } from '@/server/cart/events';
+
+/** The cart event types as the filter offers them. */
+export const eventTypeLabels: Record<CartEventType, string> = {
+  CartOpened: 'Cart opened',
+  ItemAdded: 'Item added',
+  ItemQuantityChanged: 'Quantity changed',
+  ItemRemoved: 'Item removed',
+  CartCheckedOut: 'Checked out',
+};
