@@ -5,7 +5,7 @@ import { AuditTable } from './audit-table';
 import { ExportMenu } from './export-menu';
 
 /** One page of the log in a card: what is shown, the export menu, the rows (or why there are none), the pager. */
-export function AuditResults({ page, values, now }: { page: AuditPage; values: AuditParams; now: number }) {
+export function AuditResults({ page, values }: { page: AuditPage; values: AuditParams }) {
   const n = page.events.length;
   const older = page.nextCursor ? auditHref({ ...values, after: page.nextCursor }) : null;
   const newest = values.after ? auditHref({ ...values, after: undefined }) : null;
@@ -50,7 +50,7 @@ export function AuditResults({ page, values, now }: { page: AuditPage; values: A
           </p>
         </div>
       ) : (
-        <AuditTable events={page.events} now={now} />
+        <AuditTable events={page.events} />
       )}
 
       {(older || (newest && n > 0)) && (

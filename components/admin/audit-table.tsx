@@ -2,7 +2,8 @@ import Link from 'next/link';
 import { eventIcon } from '@/server/cart/registry';
 import type { AuditEvent } from '@/server/audit/types';
 import { auditHref, historyHref, timeTravelHref } from './audit-links';
-import { absoluteTime, relativeTime } from './relative-time';
+import { EventIcon } from '../timeline/event-icon';
+import { Time } from '../ui/time';
 
 const roleStyle: Record<string, string> = {
   shopper: 'bg-stone-100 text-stone-600',
@@ -11,7 +12,7 @@ const roleStyle: Record<string, string> = {
 };
 
 /** Events newest first. Wide on purpose: on a phone it scrolls sideways inside its card, not the page. */
-export function AuditTable({ events, now }: { events: AuditEvent[]; now: number }) {
+export function AuditTable({ events }: { events: AuditEvent[] }) {
   return (
     // relative: the sr-only (absolute) caption and header stay inside the scroller instead of widening the page.
     <div className="relative overflow-x-auto" data-testid="audit-scroller">
@@ -43,14 +44,12 @@ export function AuditTable({ events, now }: { events: AuditEvent[]; now: number 
           {events.map((e) => (
             <tr key={e.globalPosition} data-testid="audit-row" className="align-top hover:bg-brand-50/40">
               <td className="whitespace-nowrap px-4 py-3 text-stone-600 sm:pl-5">
-                <time dateTime={e.occurredAt} title={absoluteTime(e.occurredAt)}>
-                  {relativeTime(e.occurredAt, now)}
-                </time>
+                <Time iso={e.occurredAt} />
               </td>
               <td className="px-3 py-3">
                 <div className="flex items-start gap-2">
                   <span aria-hidden className="grid h-7 w-7 shrink-0 place-items-center rounded-lg bg-stone-100 text-sm">
-                    {eventIcon(e.type)}
+                    <EventIcon name={eventIcon(e.type)} />
                   </span>
                   <div className="min-w-0">
                     <div className="font-medium text-stone-900">{e.title}</div>
