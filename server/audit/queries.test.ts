@@ -214,7 +214,7 @@ describe.each(testDbKinds())('admin audit search on %s', (kind) => {
     let stop = false;
     let appended = 0;
     const writer = (async () => {
-      for (let i = 0; !stop && i < 500; i++) {
+      for (let i = 0; !stop && i < 100; i++) {
         await put(D, 'ItemAdded', added('paper-filters', 'Paper filters', 1), bob, T(601 + i));
         appended++;
       }
