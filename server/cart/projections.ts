@@ -5,12 +5,12 @@ import { carts, orders } from '@/db/schema';
 import type { CartEventEnvelope } from './events';
 import type { CartState } from './evolve';
 
-/**
- * Inline projections: run in the append transaction, so a reader never sees an event without its
- * read-model change or the other way round.
- */
-export async function projectCart(tx: Db, state: CartState, newEvents: CartEventEnvelope[]): Promise<void> {
-  const row = {
+export type CartRow = typeof carts.$inferSelect;
+export type OrderRow = typeof orders.$inferSelect;
+
+/** The `carts` row for a folded cart. Shared by the inline projection and rebuild/verify. */
+export function cartRow(state: CartState): CartRow {
+  return {
     cartId: state.cartId,
     userId: state.userId,
     status: state.status,
@@ -23,6 +23,33 @@ export async function projectCart(tx: Db, state: CartState, newEvents: CartEvent
     createdAt: new Date(state.createdAt),
     updatedAt: new Date(state.updatedAt),
   };
+}
+
+/** The `orders` rows the given events place (one per CartCheckedOut). Shared with rebuild/verify. */
+export function orderRows(state: CartState, events: CartEventEnvelope[]): OrderRow[] {
+  const rows: OrderRow[] = [];
+  for (const e of events) {
+    if (e.type !== 'CartCheckedOut') continue;
+    rows.push({
+      orderId: e.data.orderId,
+      cartId: state.cartId,
+      userId: state.userId,
+      items: e.data.items,
+      itemCount: e.data.itemCount,
+      totalCents: e.data.totalCents,
+      currency: e.data.currency,
+      placedAt: new Date(e.occurredAt),
+    });
+  }
+  return rows;
+}
+
+/**
+ * Inline projections: run in the append transaction, so a reader never sees an event without its
+ * read-model change or the other way round.
+ */
+export async function projectCart(tx: Db, state: CartState, newEvents: CartEventEnvelope[]): Promise<void> {
+  const row = cartRow(state);
   const { cartId: _id, ...update } = row;
   void _id;
   await tx
@@ -30,21 +57,7 @@ export async function projectCart(tx: Db, state: CartState, newEvents: CartEvent
     .values(row)
     .onConflictDoUpdate({ target: carts.cartId, set: update, setWhere: sql`${carts.version} < excluded.version` });
 
-  for (const e of newEvents) {
-    if (e.type === 'CartCheckedOut') {
-      await tx
-        .insert(orders)
-        .values({
-          orderId: e.data.orderId,
-          cartId: state.cartId,
-          userId: state.userId,
-          items: e.data.items,
-          itemCount: e.data.itemCount,
-          totalCents: e.data.totalCents,
-          currency: e.data.currency,
-          placedAt: new Date(e.occurredAt),
-        })
-        .onConflictDoNothing();
-    }
+  for (const order of orderRows(state, newEvents)) {
+    await tx.insert(orders).values(order).onConflictDoNothing();
   }
 }

@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, eq, gt, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { events, streams } from '@/db/schema';
 import { toStored } from './append';
@@ -18,6 +18,19 @@ export async function readStream(
   const q = db.select().from(events).where(and(...conds)).orderBy(asc(events.streamVersion));
   const rows = opts.limit !== undefined ? await q.limit(opts.limit) : await q;
   return rows.map(toStored);
+}
+
+/** Several whole streams at once (batch readers such as projection rebuilds), each in version order. */
+export async function readStreams(db: Db, streamIds: string[]): Promise<Map<string, StoredEvent[]>> {
+  const out = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
+  if (streamIds.length === 0) return out;
+  const rows = await db
+    .select()
+    .from(events)
+    .where(inArray(events.streamId, streamIds))
+    .orderBy(asc(events.streamId), asc(events.streamVersion));
+  for (const row of rows) out.get(row.streamId)!.push(toStored(row));
+  return out;
 }
 
 /** Every stream's events after a global position, in global order (batch readers, rebuilds). */

@@ -10,6 +10,8 @@ import {
   ErrorSchema,
   OrderSchema,
   ProductSchema,
+  ProjectionJobSchema,
+  ProjectionStatusSchema,
 } from './schemas';
 import { AuditCursorSchema, AuditEventSchema, AuditFilterParams, AuditPageSchema, AUDIT_MAX_LIMIT } from './schemas';
 
@@ -22,6 +24,8 @@ type Op = {
   query?: { name: string; schema: z.ZodType; description: string }[];
   command?: boolean;
   auth?: boolean;
+  /** Per-operation wording for an error status, where the shared one does not fit. */
+  errorText?: Record<number, string>;
 };
 
 const errorText: Record<number, string> = {
@@ -156,6 +160,29 @@ const ops: Record<string, Record<string, Op>> = {
       errors: [400, 401, 403],
     },
   },
+  '/api/admin/projections/status': {
+    get: {
+      summary: "Admin: this server's verify/rebuild job with its progress and report, and whether a rebuild runs anywhere",
+      ok: { status: 200, schema: ProjectionStatusSchema, description: 'Status' },
+      errors: [401, 403],
+    },
+  },
+  '/api/admin/projections/verify': {
+    post: {
+      summary: 'Admin: start a read-only check of the read models against the events (runs in this server process)',
+      ok: { status: 202, schema: z.object({ job: ProjectionJobSchema }), description: 'Started; poll the status' },
+      errors: [401, 403, 409],
+      errorText: { 409: 'A verify or rebuild is already running on this server' },
+    },
+  },
+  '/api/admin/projections/rebuild': {
+    post: {
+      summary: 'Admin: rebuild the read models from the events into shadow tables and swap them in without downtime',
+      ok: { status: 202, schema: z.object({ job: ProjectionJobSchema }), description: 'Started; poll the status' },
+      errors: [401, 403, 409],
+      errorText: { 409: 'A rebuild is already running (on any server or the CLI), or a verify on this server' },
+    },
+  },
 };
 
 type Json = Record<string, unknown>;
@@ -213,7 +240,7 @@ function build(): Json {
         [op.ok.status]: { description: op.ok.description, content: { 'application/json': { schema: schema(op.ok.schema) } } },
       };
       for (const status of op.errors) {
-        responses[status] = { description: errorText[status], content: { 'application/json': { schema: schema(ErrorSchema) } } };
+        responses[status] = { description: op.errorText?.[status] ?? errorText[status], content: { 'application/json': { schema: schema(ErrorSchema) } } };
       }
       paths[path][method] = {
         summary: op.summary,

@@ -225,3 +225,51 @@ export const AuditFilterParams: { name: string; schema: z.ZodType; description: 
   { name: 'from', schema: AuditTimeSchema, description: 'occurredAt at or after this time (ISO 8601; UTC without an offset)' },
   { name: 'to', schema: AuditTimeSchema, description: 'occurredAt before this time; not before from' },
 ];
+// ---------------------------------------------------------------- admin: projections
+
+export const ProjectionMismatchSchema = z
+  .object({
+    cartId: z.string(),
+    projection: z.enum(['carts', 'orders']),
+    key: z.string().meta({ description: 'Primary key of the row (the order id for orders)' }),
+    field: z.string().meta({ description: 'Database column, or "row" for a missing row or one no event explains' }),
+    expected: z.unknown().meta({ description: 'From the events ("present"/"absent" for field "row")' }),
+    actual: z.unknown().meta({ description: 'In the read model ("missing"/"present" for field "row")' }),
+  })
+  .meta({ id: 'ProjectionMismatch' });
+
+export const ProjectionJobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['verify', 'rebuild']),
+    state: z.enum(['running', 'succeeded', 'failed']),
+    progress: z.object({
+      phase: z.enum(['preparing', 'verifying', 'building', 'orphans', 'catching_up', 'swapping', 'done']),
+      done: z.number().int(),
+      total: z.number().int(),
+    }),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+    startedBy: z.string(),
+    report: z
+      .object({
+        checked: z.number().int().meta({ description: 'Cart streams folded and compared' }),
+        mismatches: z.array(ProjectionMismatchSchema).meta({ description: 'The first 500' }),
+        totalMismatches: z.number().int(),
+        mismatchedCarts: z.number().int(),
+        durationMs: z.number().int(),
+        rows: z.record(z.string(), z.number().int()).optional().meta({ description: 'Rebuild: rows per table after the swap' }),
+        caughtUp: z.number().int().optional().meta({ description: 'Rebuild: streams refolded because they changed meanwhile' }),
+        swapMs: z.number().int().optional().meta({ description: 'Rebuild: how long the live tables were locked' }),
+      })
+      .nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'ProjectionJob' });
+
+export const ProjectionStatusSchema = z
+  .object({
+    job: ProjectionJobSchema.nullable().meta({ description: "This server process's latest job" }),
+    rebuildRunning: z.boolean().meta({ description: 'A rebuild holds the lock on this database (any server or the CLI)' }),
+  })
+  .meta({ id: 'ProjectionStatus' });

@@ -12,7 +12,10 @@ export const testDbKinds = (): TestDbKind[] => (process.env.TEST_DATABASE_URL ? 
  * A fresh, migrated database: in-memory PGlite, or a new database on the TEST_DATABASE_URL server
  * (dropped again by `drop`), so tests never share rows.
  */
-export async function createTestDatabase(kind: TestDbKind, poolMax = 20): Promise<DbHandle & { drop: () => Promise<void> }> {
+export async function createTestDatabase(
+  kind: TestDbKind,
+  poolMax = 20,
+): Promise<DbHandle & { drop: () => Promise<void>; /** PostgreSQL only: for child processes. */ url?: string }> {
   if (kind === 'pglite') {
     const handle = openDatabase({ pgliteDir: 'memory://' });
     await migrateDatabase(handle);
@@ -29,6 +32,7 @@ export async function createTestDatabase(kind: TestDbKind, poolMax = 20): Promis
   await migrateDatabase(handle);
   return {
     ...handle,
+    url: url.toString(),
     drop: async () => {
       await handle.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
