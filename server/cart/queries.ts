@@ -6,6 +6,7 @@ import type { Actor } from '../eventstore';
 import { notFound } from '../http/errors';
 import { cartStreamId } from './events';
 import type { CartState } from './evolve';
+import { upcastStored } from './envelope';
 import { loadCart } from './handler';
 import { readStream } from '../eventstore';
 
@@ -75,7 +76,7 @@ export type CartEventView = {
 
 export async function getCartEvents(actor: Actor, cartId: string): Promise<CartEventView[]> {
   await getCart(actor, cartId);
-  const events = await readStream(getDb(), cartStreamId(cartId));
+  const events = (await readStream(getDb(), cartStreamId(cartId))).map(upcastStored);
   return events.map((e) => ({
     globalPosition: e.globalPosition,
     version: e.streamVersion,
@@ -99,7 +100,7 @@ export async function getCartStateAt(
   if ('version' in point && point.version > current.version) {
     throw notFound('version_not_found', `The cart has ${current.version} versions; there is no version ${point.version}.`);
   }
-  const { events, state } = await loadCart(
+  const { state } = await loadCart(
     getDb(),
     cartId,
     'version' in point ? { toVersion: point.version } : { until: point.at },
@@ -107,7 +108,8 @@ export async function getCartStateAt(
   if (!state) {
     throw notFound('no_state_at_point', 'The cart did not exist yet at that point.');
   }
-  return { cartId, version: events.at(-1)!.streamVersion, state };
+  // The fold may start from a snapshot with no event after it: the state knows its own version.
+  return { cartId, version: state.version, state };
 }
 
 export type OrderView = {

@@ -1,5 +1,5 @@
 export { append } from './append';
-export { readStream, readAll, streamVersion } from './read';
+export { readStream, readAll, streamVersion, lastVersion } from './read';
 export { claimCommand, recordCommandResult } from './idempotency';
 export { ConcurrencyError } from './errors';
 export type * from './types';
