@@ -5,6 +5,7 @@ import { events } from '@/db/schema';
 import { CART_STREAM_TYPE, cartStreamId } from '../cart/events';
 import { eventTitle } from '../cart/registry';
 import type { Actor, EventMetadata } from '../eventstore/types';
+import { upcast } from '../cart/upcast';
 import { AppError, forbidden, unauthorized } from '../http/errors';
 import { AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT, AuditCursorSchema } from '../http/schemas';
 import type { AuditEvent, AuditFilters, AuditPage, AuditSearch } from './types';
@@ -64,7 +65,9 @@ type Row = Awaited<ReturnType<typeof auditQuery>>[number];
 
 export function toAuditEvent(row: Row): AuditEvent {
   const meta = row.metadata as EventMetadata;
-  const data = (row.data ?? {}) as Record<string, unknown>;
+  // Old schema versions are read as the current one, like every other read path (server/cart/upcast.ts).
+  const up = upcast(row.type, row.schemaVersion, row.data ?? {});
+  const data = up.data as Record<string, unknown>;
   return {
     globalPosition: row.globalPosition,
     cartId: row.streamId.startsWith(CART_PREFIX) ? row.streamId.slice(CART_PREFIX.length) : row.streamId,
@@ -76,7 +79,7 @@ export function toAuditEvent(row: Row): AuditEvent {
     actor: { userId: meta.actor?.userId ?? '', role: meta.actor?.role ?? 'system' },
     correlationId: meta.correlationId ?? '',
     causationId: meta.causationId ?? null,
-    schemaVersion: row.schemaVersion,
+    schemaVersion: up.schemaVersion,
   };
 }
 

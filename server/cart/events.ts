@@ -9,6 +9,7 @@ export type CartLine = {
 };
 
 export type CartOpened = { type: 'CartOpened'; data: { cartId: string; userId: string; currency: string } };
+/** Schema version 2: the price in integer cents. v1 stored a decimal string; upcast.ts converts it on read. */
 export type ItemAdded = {
   type: 'ItemAdded';
   data: { productId: string; name: string; unitPriceCents: number; quantity: number };

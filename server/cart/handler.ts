@@ -3,14 +3,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { getDb, type Db } from '@/db/client';
 import { carts, products, streams } from '@/db/schema';
-import { append, claimCommand, ConcurrencyError, readStream, recordCommandResult, type Actor, type StoredEvent } from '../eventstore';
+import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
 import { getProduct, lockProducts, toSnapshot } from '../catalog/queries';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
-import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope } from './events';
+import { toEnvelope } from './envelope';
+import { CART_STREAM_TYPE, cartStreamId, type CartEvent } from './events';
 import { fold, type CartState } from './evolve';
 import { projectCart } from './projections';
+import { loadState, writeSnapshotsFor } from './snapshots';
+import { currentSchemaVersion } from './upcast';
 
 /** Everything about a request that is not the command itself. */
 export type CommandContext = {
@@ -33,12 +36,14 @@ export type CommandResult = {
 
 export type HandledCommand = CommandResult & { replayed: boolean };
 
-export const toEnvelope = (e: StoredEvent): CartEventEnvelope =>
-  ({ type: e.type, data: e.data, version: e.streamVersion, occurredAt: e.occurredAt.toISOString() }) as CartEventEnvelope;
+export { toEnvelope };
 
-export async function loadCart(db: Db, cartId: string, opts: Parameters<typeof readStream>[2] = {}) {
-  const events = await readStream(db, cartStreamId(cartId), opts);
-  return { events, state: fold(events.map(toEnvelope)) };
+/**
+ * The cart now, at a version or at a moment, from the nearest snapshot plus the events after it
+ * (see snapshots.ts). `events` holds only those events (upcast), not the whole stream.
+ */
+export async function loadCart(db: Db, cartId: string, opts: { toVersion?: number; until?: Date } = {}) {
+  return loadState(db, cartId, opts);
 }
 
 const MAX_ATTEMPTS = 8;
@@ -119,7 +124,8 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   }
   const command = await build(tx, state);
   const newEvents = decide(command, state);
-  const appended = await append(tx, streamId, newEvents, {
+  const toStore = newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) }));
+  const appended = await append(tx, streamId, toStore, {
     streamType: CART_STREAM_TYPE,
     expectedVersion: state ? version : 'no_stream',
     metadata: { actor: ctx.actor, correlationId, causationId: ctx.causationId ?? commandId, commandId },
@@ -130,6 +136,7 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   if (!after) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
   await commitStock(tx, newEvents);
   if (envelopes.length > 0) await projectCart(tx, after, envelopes);
+  await writeSnapshotsFor(tx, streamId, state, envelopes);
   const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
   const result: CommandResult = {
     cartId,

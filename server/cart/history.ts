@@ -4,6 +4,7 @@ import { userNames } from '../auth/users';
 import { readStream, type Actor, type StoredEvent } from '../eventstore';
 import { notFound } from '../http/errors';
 import { diffCarts, type CartDiff } from './diff';
+import { upcastStored } from './envelope';
 import { cartStreamId, type CartEventEnvelope } from './events';
 import { evolve, type CartState } from './evolve';
 import { loadCart, toEnvelope } from './handler';
@@ -22,15 +23,15 @@ export type CartEventItem = {
   causationId: string | null;
 };
 
-const toItem = (e: StoredEvent): CartEventItem => {
-  const env = toEnvelope(e);
+const toItem = (stored: StoredEvent): CartEventItem => {
+  const e = upcastStored(stored);
   return {
     globalPosition: e.globalPosition,
     version: e.streamVersion,
-    type: env.type,
+    type: e.type,
     schemaVersion: e.schemaVersion,
-    data: env.data,
-    occurredAt: env.occurredAt,
+    data: e.data,
+    occurredAt: e.occurredAt.toISOString(),
     actor: e.metadata.actor,
     correlationId: e.metadata.correlationId,
     causationId: e.metadata.causationId,

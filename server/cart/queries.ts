@@ -69,7 +69,7 @@ export async function getCartStateAt(
   if ('version' in point && point.version > current.version) {
     throw notFound('version_not_found', `The cart has ${current.version} versions; there is no version ${point.version}.`);
   }
-  const { events, state } = await loadCart(
+  const { state } = await loadCart(
     getDb(),
     cartId,
     'version' in point ? { toVersion: point.version } : { until: point.at },
@@ -77,7 +77,8 @@ export async function getCartStateAt(
   if (!state) {
     throw notFound('no_state_at_point', 'The cart did not exist yet at that point.');
   }
-  return { cartId, version: events.at(-1)!.streamVersion, state };
+  // The fold may start from a snapshot with no event after it: the state knows its own version.
+  return { cartId, version: state.version, state };
 }
 
 export type OrderView = {

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDbKinds } from '@/server/testing/db';
 import type { DbHandle } from '@/db/client';
-import { append, ConcurrencyError, readAll, readStream, type EventMetadata, type ExpectedVersion } from '.';
+import { append, ConcurrencyError, lastVersion, readAll, readStream, type EventMetadata, type ExpectedVersion } from '.';
 
 const meta: EventMetadata = {
   actor: { userId: 'u1', role: 'shopper' },
@@ -85,6 +85,21 @@ describe.each(testDbKinds())('event store on %s', (kind) => {
     expect((await readStream(h.db, id, { until: at(5) })).map((e) => e.streamVersion)).toEqual([1, 2]);
     expect((await readStream(h.db, id, { until: at(4) })).map((e) => e.streamVersion)).toEqual([1]);
     expect(await readStream(h.db, 'no-such-stream')).toEqual([]);
+  });
+
+  it('lastVersion: the highest version at or before a version and/or a moment, 0 when none', async () => {
+    const id = stream();
+    await put(h.db, id, 2, 'no_stream', 1);
+    await put(h.db, id, 2, 2, 5);
+    await put(h.db, id, 1, 4, 9);
+    expect(await lastVersion(h.db, id)).toBe(5);
+    expect(await lastVersion(h.db, id, { toVersion: 3 })).toBe(3);
+    expect(await lastVersion(h.db, id, { toVersion: 50 })).toBe(5);
+    expect(await lastVersion(h.db, id, { until: at(5) })).toBe(4);
+    expect(await lastVersion(h.db, id, { until: at(8) })).toBe(4);
+    expect(await lastVersion(h.db, id, { until: at(5), toVersion: 3 })).toBe(3);
+    expect(await lastVersion(h.db, id, { until: at(0) })).toBe(0);
+    expect(await lastVersion(h.db, 'no-such-stream')).toBe(0);
   });
 
   it('readAll returns events after a position in global order', async () => {

@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { events, streams } from '@/db/schema';
 import { toStored } from './append';
@@ -31,6 +31,24 @@ export async function readStreams(db: Db, streamIds: string[]): Promise<Map<stri
     .orderBy(asc(events.streamId), asc(events.streamVersion));
   for (const row of rows) out.get(row.streamId)!.push(toStored(row));
   return out;
+}
+
+/**
+ * The last version of a stream at or before a version and/or a moment (0: none). One backward scan of
+ * the (stream_id, stream_version) index that stops at the first match. "At a moment" means the highest
+ * version whose occurred_at <= until, so the answer is always a prefix of the stream.
+ */
+export async function lastVersion(db: Db, streamId: string, opts: { toVersion?: number; until?: Date } = {}): Promise<number> {
+  const conds = [eq(events.streamId, streamId)];
+  if (opts.toVersion !== undefined) conds.push(lte(events.streamVersion, opts.toVersion));
+  if (opts.until !== undefined) conds.push(lte(events.occurredAt, opts.until));
+  const [row] = await db
+    .select({ version: events.streamVersion })
+    .from(events)
+    .where(and(...conds))
+    .orderBy(desc(events.streamVersion))
+    .limit(1);
+  return row?.version ?? 0;
 }
 
 /** Every stream's events after a global position, in global order (batch readers, rebuilds). */
