@@ -121,7 +121,7 @@ describe.each(testDbKinds())('admin audit search on %s', (kind) => {
       actor: { userId: 'user-alice', role: 'shopper' },
       correlationId: 'corr-2',
       causationId: 'cause-2',
-      schemaVersion: 1,
+      schemaVersion: 2, // read as the current ItemAdded schema (server/cart/upcast.ts),
     });
     expect(page.events.map((e) => e.title)).toContain('Checked out, order #ord_00000000000000aa');
     expect(page.events.find((e) => e.type === 'ItemQuantityChanged')!.title).toBe('espresso-beans: quantity 2 → 5');
