@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -78,6 +79,18 @@ export const commands = pgTable('commands', {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
+/**
+ * Where each asynchronous subscriber has got to in the log: the (transaction id, global position) of
+ * the last event it handled. Written in the same transaction as the subscriber's work, so the work and
+ * the checkpoint commit or vanish together.
+ */
+export const subscriberCheckpoints = pgTable('subscriber_checkpoints', {
+  subscriber: text('subscriber').primaryKey(),
+  transactionId: bigint('transaction_id', { mode: 'number' }).notNull().default(0),
+  globalPosition: bigint('global_position', { mode: 'number' }).notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 // ---------------------------------------------------------------- accounts and catalog
 
 export const users = pgTable('users', {
@@ -148,4 +161,19 @@ export const orders = pgTable(
     placedAt: timestamp('placed_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [index('orders_user_placed_idx').on(t.userId, t.placedAt)],
+);
+
+// ---------------------------------------------------------------- read models (asynchronous subscribers)
+
+/** Sales per product per UTC day, from CartCheckedOut events (server/analytics/sales-daily.ts). */
+export const salesDaily = pgTable(
+  'sales_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    productId: text('product_id').notNull(),
+    units: integer('units').notNull(),
+    revenueCents: bigint('revenue_cents', { mode: 'number' }).notNull(),
+    orders: integer('orders').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.productId] })],
 );

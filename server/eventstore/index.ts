@@ -3,3 +3,14 @@ export { readStream, readStreams, readAll, streamVersion, lastVersion } from './
 export { claimCommand, recordCommandResult } from './idempotency';
 export { ConcurrencyError } from './errors';
 export type * from './types';
+export {
+  readAfterCheckpoint,
+  readCheckpoint,
+  runSubscriber,
+  drainSubscriber,
+  lag,
+  oldestWritingTransaction,
+  START,
+  DEFAULT_BATCH_SIZE,
+} from './subscriptions';
+export type { Checkpoint, Subscriber, RunResult, SubscriberLag, OpenTransaction } from './subscriptions';

@@ -12,6 +12,7 @@ import {
   ProductSchema,
   ProjectionJobSchema,
   ProjectionStatusSchema,
+  SalesResponse,
 } from './schemas';
 import { AuditCursorSchema, AuditEventSchema, AuditFilterParams, AuditPageSchema, AUDIT_MAX_LIMIT } from './schemas';
 
@@ -128,6 +129,17 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/api/orders': {
     get: { summary: "The signed-in user's orders", ok: { status: 200, schema: z.object({ orders: z.array(OrderSchema) }), description: 'Orders' }, errors: [401] },
+  },
+  '/api/admin/sales': {
+    get: {
+      summary: 'Sales per product per UTC day (admins only; updated asynchronously, usually within a second)',
+      query: [
+        { name: 'from', schema: z.iso.date(), description: 'First UTC day, YYYY-MM-DD (default: 29 days before `to`)' },
+        { name: 'to', schema: z.iso.date(), description: 'Last UTC day, YYYY-MM-DD (default: today); at most 366 days in all' },
+      ],
+      ok: { status: 200, schema: SalesResponse, description: 'Rows per day and product, by day then product' },
+      errors: [400, 401, 403],
+    },
   },
   '/api/orders/{orderId}': {
     get: { summary: 'An order', params: ['orderId'], ok: { status: 200, schema: OrderSchema, description: 'The order' }, errors: [401, 404] },

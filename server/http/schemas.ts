@@ -273,3 +273,29 @@ export const ProjectionStatusSchema = z
     rebuildRunning: z.boolean().meta({ description: 'A rebuild holds the lock on this database (any server or the CLI)' }),
   })
   .meta({ id: 'ProjectionStatus' });
+const DAY_DESCRIPTION = 'UTC day, YYYY-MM-DD';
+
+export const SalesQuery = z
+  .object({
+    from: z.iso.date().optional().meta({ description: `${DAY_DESCRIPTION}; default 29 days before \`to\`` }),
+    to: z.iso.date().optional().meta({ description: `${DAY_DESCRIPTION}; default today` }),
+  })
+  .strict();
+
+export const SalesDaySchema = z
+  .object({
+    day: z.iso.date().meta({ description: DAY_DESCRIPTION }),
+    productId: z.string(),
+    units: z.number().int(),
+    revenueCents: z.number().int().meta({ description: 'Sum of line totals, integer cents in the shop currency' }),
+    orders: z.number().int().meta({ description: 'Orders that contained the product' }),
+  })
+  .meta({ id: 'SalesDay' });
+
+export const SalesResponse = z
+  .object({
+    from: z.iso.date(),
+    to: z.iso.date(),
+    days: z.array(SalesDaySchema).meta({ description: 'One row per day and product that sold, by day then product' }),
+  })
+  .meta({ id: 'SalesResponse' });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const SOURCES = ['app', 'components', 'server', 'db', 'public', 'package.json', 'package-lock.json', 'next.config.mjs', 'tsconfig.json', 'postcss.config.mjs'];
+const SOURCES = ['app', 'components', 'server', 'db', 'public', 'instrumentation.ts', 'proxy.ts', 'package.json', 'package-lock.json', 'next.config.mjs', 'tsconfig.json', 'postcss.config.mjs'];
 
 function newestMtime(p: string): number {
   let st: fs.Stats;

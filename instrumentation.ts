@@ -1,0 +1,8 @@
+// Runs once when a Next server starts: the asynchronous subscribers poll inside the app server.
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  // `next build` loads the server code too; it must not open the database or start polling.
+  if (process.env.NEXT_PHASE === 'phase-production-build') return;
+  const { startSubscribers } = await import('./server/subscribers/runner');
+  startSubscribers();
+}

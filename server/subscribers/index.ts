@@ -1,0 +1,2 @@
+export { startSubscribers, stopSubscribers, subscriberLag, createSubscriberRunner } from './runner';
+export { subscribers } from './registry';
