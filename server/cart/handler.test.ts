@@ -91,6 +91,18 @@ describe.each(testDbKinds())('cart command handler on %s', (kind) => {
     ).rejects.toMatchObject({ status: 422, code: 'idempotency_key_reused' });
   });
 
+  it('opening a cart twice with one Idempotency-Key opens one cart and replays it', async () => {
+    const ctx = { ...shopper(), idempotencyKey: 'open-1' };
+    const first = await openCart(ctx);
+    const again = await openCart(ctx);
+    expect(again.replayed).toBe(true);
+    expect({ ...again, replayed: false }).toEqual(first);
+    const mine = await h.db.select().from(carts).where(eq(carts.userId, ctx.actor.userId));
+    expect(mine.map((c) => c.cartId)).toEqual([first.cartId]);
+    // Another body with the same key is still refused.
+    await expect(openCart(ctx, { currency: 'USD' })).rejects.toMatchObject({ status: 422, code: 'idempotency_key_reused' });
+  });
+
   it('a transaction that fails in its projection leaves no event and no read-model change', async () => {
     const ctx = shopper();
     const { cartId } = await openCart(ctx);

@@ -75,7 +75,10 @@ export async function handleCartCommand(
   const db = getDb();
   const streamId = cartStreamId(cartId);
   const commandId = ctx.idempotencyKey ? `${ctx.actor.userId}:${ctx.idempotencyKey}` : randomUUID();
-  const fingerprint = createHash('sha256').update(JSON.stringify([kind, cartId, requestBody ?? null])).digest('hex');
+  // Opening picks a fresh random cart id per request, so a repeat would never match: the id stays out.
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([kind, kind === 'open' ? null : cartId, requestBody ?? null]))
+    .digest('hex');
   const correlationId = ctx.correlationId ?? randomUUID();
   const now = ctx.now ?? (() => new Date());
 

@@ -102,6 +102,16 @@ describe.each(testDbKinds())('event store on %s', (kind) => {
     expect(await lastVersion(h.db, 'no-such-stream')).toBe(0);
   });
 
+  it('readStream until a moment outside years 1-9999 answers instead of failing in SQL', async () => {
+    const id = stream();
+    await put(h.db, id, 2, 'no_stream', 1);
+    // Valid Dates whose ISO form PostgreSQL cannot parse: year 0 and year 10000 (found by the API fuzz test).
+    expect(await readStream(h.db, id, { until: new Date('0000-12-31T23:00:00.000Z') })).toEqual([]);
+    expect(await readStream(h.db, id, { until: new Date(-8.64e15) })).toEqual([]);
+    expect((await readStream(h.db, id, { until: new Date('+010000-01-01T23:58:59.000Z') })).map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect((await readStream(h.db, id, { until: new Date(8.64e15) })).map((e) => e.streamVersion)).toEqual([1, 2]);
+  });
+
   it('readAll returns events after a position in global order', async () => {
     const a = stream();
     const b = stream();

@@ -5,6 +5,12 @@ import { events, streams } from '@/db/schema';
 import { toStored } from './append';
 import type { StoredEvent } from './types';
 
+// Dates outside years 1-9999 serialise to ISO strings PostgreSQL cannot parse ("0000-…", "+010000-…").
+// No event lies outside that range, so clamping `until` to it changes no answer.
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+const clampToSqlRange = (d: Date) => new Date(Math.min(Math.max(d.getTime(), EARLIEST), LATEST));
+
 /** One stream in version order, optionally only up to a version and/or a moment (inclusive). */
 export async function readStream(
   db: Db,
@@ -13,7 +19,7 @@ export async function readStream(
 ): Promise<StoredEvent[]> {
   const conds = [eq(events.streamId, streamId)];
   if (opts.toVersion !== undefined) conds.push(lte(events.streamVersion, opts.toVersion));
-  if (opts.until !== undefined) conds.push(lte(events.occurredAt, opts.until));
+  if (opts.until !== undefined) conds.push(lte(events.occurredAt, clampToSqlRange(opts.until)));
   if (opts.afterVersion !== undefined) conds.push(gt(events.streamVersion, opts.afterVersion));
   const q = db.select().from(events).where(and(...conds)).orderBy(asc(events.streamVersion));
   const rows = opts.limit !== undefined ? await q.limit(opts.limit) : await q;
@@ -41,7 +47,7 @@ export async function readStreams(db: Db, streamIds: string[]): Promise<Map<stri
 export async function lastVersion(db: Db, streamId: string, opts: { toVersion?: number; until?: Date } = {}): Promise<number> {
   const conds = [eq(events.streamId, streamId)];
   if (opts.toVersion !== undefined) conds.push(lte(events.streamVersion, opts.toVersion));
-  if (opts.until !== undefined) conds.push(lte(events.occurredAt, opts.until));
+  if (opts.until !== undefined) conds.push(lte(events.occurredAt, clampToSqlRange(opts.until)));
   const [row] = await db
     .select({ version: events.streamVersion })
     .from(events)

@@ -46,6 +46,18 @@ export function route<P = Record<string, never>>(
   };
 }
 
+/**
+ * For the methods a route lacks: Next would answer an empty 405; API clients get the JSON error and an
+ * Allow header, like every other error.
+ */
+export function methodNotAllowed(...allowed: string[]) {
+  return route<unknown>(async (req) => {
+    throw new AppError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(' or ')}.`, {
+      headers: { Allow: allowed.join(', ') },
+    });
+  });
+}
+
 /** Reads a JSON body: 415 if not JSON, 413 if over 64 KB, 400 if malformed or not matching the schema. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
   const type = req.headers.get('content-type') ?? '';

@@ -2,7 +2,7 @@ import { requireUser } from '@/server/auth';
 import { openCart } from '@/server/cart/handler';
 import { listMyCarts } from '@/server/cart/queries';
 import { commandContext, commandResponse } from '@/server/http/command-context';
-import { json, readJson, readQuery, route } from '@/server/http/respond';
+import { json, methodNotAllowed, readJson, readQuery, route } from '@/server/http/respond';
 import { CreateCartBody, ListCartsQuery } from '@/server/http/schemas';
 
 export const dynamic = 'force-dynamic';
@@ -22,3 +22,6 @@ export const POST = route(async (req, { requestId }) => {
   res.headers.set('Location', `/api/carts/${result.cartId}`);
   return res;
 });
+
+const notAllowed = methodNotAllowed('GET', 'POST');
+export { notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { getDb, getDbHandle } from '@/db/client';
-import { json, route } from '@/server/http/respond';
+import { json, methodNotAllowed, route } from '@/server/http/respond';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,3 +9,6 @@ export const GET = route(async () => {
   await getDb().execute(sql`select 1`);
   return json({ status: 'ok', database: getDbHandle().kind });
 });
+
+const notAllowed = methodNotAllowed('GET');
+export { notAllowed as POST, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };

@@ -1,7 +1,7 @@
 import { requireUser } from '@/server/auth';
 import { getCartDiff } from '@/server/cart/history';
 import { cartIdParam } from '@/server/http/params';
-import { json, readQuery, route } from '@/server/http/respond';
+import { json, methodNotAllowed, readQuery, route } from '@/server/http/respond';
 import { DiffQuery } from '@/server/http/schemas';
 
 export const dynamic = 'force-dynamic';
@@ -12,3 +12,6 @@ export const GET = route<{ cartId: string }>(async (req, { params }) => {
   const q = readQuery(req, DiffQuery);
   return json(await getCartDiff(user, cartId, q.from, q.to));
 });
+
+const notAllowed = methodNotAllowed('GET');
+export { notAllowed as POST, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };

@@ -1,7 +1,7 @@
 import { addItem } from '@/server/cart/handler';
 import { commandContext, commandResponse } from '@/server/http/command-context';
 import { cartIdParam } from '@/server/http/params';
-import { readJson, route } from '@/server/http/respond';
+import { methodNotAllowed, readJson, route } from '@/server/http/respond';
 import { AddItemBody } from '@/server/http/schemas';
 
 export const POST = route<{ cartId: string }>(async (req, { params, requestId }) => {
@@ -10,3 +10,6 @@ export const POST = route<{ cartId: string }>(async (req, { params, requestId })
   const body = await readJson(req, AddItemBody);
   return commandResponse(await addItem(ctx, cartId, body));
 });
+
+const notAllowed = methodNotAllowed('POST');
+export { notAllowed as GET, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };

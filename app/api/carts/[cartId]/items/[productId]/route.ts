@@ -1,7 +1,7 @@
 import { changeQuantity, removeItem } from '@/server/cart/handler';
 import { commandContext, commandResponse } from '@/server/http/command-context';
 import { cartIdParam, productIdParam } from '@/server/http/params';
-import { readJson, route } from '@/server/http/respond';
+import { methodNotAllowed, readJson, route } from '@/server/http/respond';
 import { ChangeQuantityBody } from '@/server/http/schemas';
 
 type Params = { cartId: string; productId: string };
@@ -18,3 +18,6 @@ export const DELETE = route<Params>(async (req, { params, requestId }) => {
   const ctx = await commandContext(req, requestId);
   return commandResponse(await removeItem(ctx, cartIdParam(params.cartId), { productId: productIdParam(params.productId) }));
 });
+
+const notAllowed = methodNotAllowed('PATCH', 'DELETE');
+export { notAllowed as GET, notAllowed as POST, notAllowed as PUT };

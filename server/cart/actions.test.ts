@@ -1,0 +1,132 @@
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { setDbHandle, type DbHandle } from '@/db/client';
+import { events } from '@/db/schema';
+import { seedDemo } from '@/db/seed';
+import { createTestDatabase, testDbKinds } from '@/server/testing/db';
+import type { SignedInUser } from '../auth';
+import { addToCartAction, changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from './actions';
+import { cartStreamId } from './events';
+import { addItem, openCart } from './handler';
+
+// The authorisation matrix of the cart's server actions: signed out / owner / other shopper / admin x
+// every action, on a real database. Only the session lookup is replaced (who is signed in), and
+// revalidatePath, which needs a Next request around it.
+
+const session = vi.hoisted(() => ({ user: null as SignedInUser | null }));
+vi.mock('../auth', () => ({ currentUser: async () => session.user }));
+vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
+
+type Who = 'signed out' | 'alice (owner)' | 'bob (other shopper)' | 'admin';
+const WHO: Who[] = ['signed out', 'alice (owner)', 'bob (other shopper)', 'admin'];
+const users: Record<Exclude<Who, 'signed out'>, SignedInUser> = {
+  'alice (owner)': { userId: 'user-alice', role: 'shopper', name: 'Alice', email: 'alice@example.com' },
+  'bob (other shopper)': { userId: 'user-bob', role: 'shopper', name: 'Bob', email: 'bob@example.com' },
+  admin: { userId: 'user-admin', role: 'admin', name: 'Admin', email: 'admin@example.com' },
+};
+const alice = { actor: { userId: 'user-alice', role: 'shopper' as const } };
+
+type Row = {
+  action: string;
+  call: (cartId: string) => Promise<CartActionResult>;
+  expected: Record<Who, string>;
+};
+
+const PRODUCT = 'paper-filters';
+const denied = { 'signed out': 'unauthorized', 'bob (other shopper)': 'cart_not_found', admin: 'forbidden' } as const;
+
+const rows: Row[] = [
+  {
+    action: `addToCartAction('${PRODUCT}', 1)`,
+    call: () => addToCartAction(PRODUCT, 1, '/'),
+    // No cart id: everyone signed in adds to their own open cart, never to alice's.
+    expected: {
+      'signed out': '→ /login?callbackUrl=%2F',
+      'alice (owner)': 'ok: cart of user-alice',
+      'bob (other shopper)': 'ok: cart of user-bob',
+      admin: 'ok: cart of user-admin',
+    },
+  },
+  {
+    action: `changeQuantityAction(aliceCart, '${PRODUCT}', 3)`,
+    call: (cartId) => changeQuantityAction(cartId, PRODUCT, 3),
+    expected: { ...denied, 'alice (owner)': 'ok: cart of user-alice' },
+  },
+  {
+    action: `removeItemAction(aliceCart, '${PRODUCT}')`,
+    call: (cartId) => removeItemAction(cartId, PRODUCT),
+    expected: { ...denied, 'alice (owner)': 'ok: cart of user-alice' },
+  },
+  {
+    action: 'checkoutAction(aliceCart)',
+    call: (cartId) => checkoutAction(cartId),
+    expected: { ...denied, 'alice (owner)': 'ok: cart of user-alice, order placed' },
+  },
+  {
+    // Input is checked before anything else, for everyone.
+    action: "changeQuantityAction('not-a-uuid', …, 3)",
+    call: () => changeQuantityAction('not-a-uuid', PRODUCT, 3),
+    expected: { 'signed out': 'invalid_input', 'alice (owner)': 'invalid_input', 'bob (other shopper)': 'invalid_input', admin: 'invalid_input' },
+  },
+];
+
+/** What happened, as one short string: the result's owner or error code, or where it redirected. */
+async function observe(fn: () => Promise<CartActionResult>): Promise<string> {
+  try {
+    const r = await fn();
+    if (!r.ok) return r.error.code;
+    return `ok: cart of ${r.cart.userId}${r.orderId ? ', order placed' : ''}`;
+  } catch (e) {
+    const digest = (e as { digest?: string }).digest;
+    if (typeof digest === 'string' && digest.startsWith('NEXT_REDIRECT')) return `→ ${digest.split(';')[2]}`;
+    throw e;
+  }
+}
+
+describe.each(testDbKinds())('cart server actions: who may do what, on %s', (kind) => {
+  let h: DbHandle & { drop: () => Promise<void> };
+  const table: Record<string, Record<Who, string>> = {};
+
+  beforeAll(async () => {
+    h = await createTestDatabase(kind);
+    await seedDemo(h.db);
+    setDbHandle(h);
+  });
+  afterAll(async () => {
+    session.user = null;
+    setDbHandle(undefined);
+    await h?.drop();
+    console.table(table);
+  });
+
+  const eventsOf = async (cartId: string) =>
+    (await h.db.select({ n: count() }).from(events).where(eq(events.streamId, cartStreamId(cartId))))[0].n;
+  const allEvents = async () => (await h.db.select({ n: count() }).from(events))[0].n;
+
+  for (const row of rows) {
+    it(row.action, async () => {
+      // A fresh cart of alice's holding one line; it is her most recently changed open cart.
+      const { cartId } = await openCart(alice);
+      await addItem(alice, cartId, { productId: PRODUCT, quantity: 2 });
+      table[row.action] = {} as Record<Who, string>;
+
+      // The owner goes last, so every refusal is checked against an untouched cart.
+      for (const who of ['signed out', 'bob (other shopper)', 'admin', 'alice (owner)'] as Who[]) {
+        session.user = who === 'signed out' ? null : users[who];
+        const [cartBefore, allBefore] = [await eventsOf(cartId), await allEvents()];
+        const actual = await observe(() => row.call(cartId));
+        table[row.action][who] = actual;
+        expect.soft(actual, `${row.action} as ${who}`).toBe(row.expected[who]);
+        const [cartAfter, allAfter] = [await eventsOf(cartId), await allEvents()];
+        if (!actual.startsWith('ok')) {
+          expect.soft(allAfter, `${row.action} as ${who} was refused and wrote no event anywhere`).toBe(allBefore);
+        } else if (who !== 'alice (owner)') {
+          expect.soft(cartAfter, `${row.action} as ${who} left alice's cart alone`).toBe(cartBefore);
+        } else if (row.action !== rows.at(-1)!.action) {
+          expect.soft(cartAfter, `${row.action} as the owner wrote to her cart`).toBeGreaterThan(cartBefore);
+        }
+      }
+      table[row.action] = Object.fromEntries(WHO.map((w) => [w, table[row.action][w]])) as Record<Who, string>;
+    });
+  }
+});
