@@ -21,7 +21,9 @@ function chromiumPath(): string | undefined {
 export default defineConfig({
   testDir: './e2e',
   fullyParallel: true,
-  workers: 2,
+  // One worker: specs share the demo users' open carts (the catalog and /cart use the newest open
+  // cart), so specs in parallel would step on each other's carts.
+  workers: 1,
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },

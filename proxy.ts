@@ -11,7 +11,13 @@ export function proxy(req: NextRequest) {
       { status: 400 },
     );
   }
+  if (req.nextUrl.pathname.startsWith('/admin')) {
+    // Layouts cannot see the path; the admin layout needs it to send a signed-out visitor back here.
+    const headers = new Headers(req.headers);
+    headers.set('x-eventcart-path', req.nextUrl.pathname + req.nextUrl.search);
+    return NextResponse.next({ request: { headers } });
+  }
   return NextResponse.next();
 }
 
-export const config = { matcher: '/api/:path*' };
+export const config = { matcher: ['/api/:path*', '/admin/:path*'] };

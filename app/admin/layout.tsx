@@ -1,14 +1,14 @@
 import Link from 'next/link';
-import { redirect } from 'next/navigation';
+import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
-import { currentUser } from '@/server/auth';
+import { signedInOrRedirect } from '@/server/http/page-guards';
 
 export const dynamic = 'force-dynamic';
 
 /** Admin pages: signed-out visitors go to sign in; shoppers are refused (the queries check again). */
 export default async function AdminLayout({ children }: { children: ReactNode }) {
-  const user = await currentUser();
-  if (!user) redirect('/login?callbackUrl=/admin/audit');
+  const asked = (await headers()).get('x-eventcart-path');
+  const user = await signedInOrRedirect(asked?.startsWith('/admin') ? asked : '/admin/audit');
   if (user.role !== 'admin') {
     return (
       <div className="py-20 text-center" data-testid="admin-refused">
