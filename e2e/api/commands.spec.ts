@@ -8,6 +8,7 @@ import {
   getCart,
   getEvents,
   getProducts,
+  productWithStock,
   randomUuid,
   rawJson,
   test,
@@ -326,11 +327,11 @@ test.describe('PATCH /api/carts/{cartId}/items/{productId}', () => {
 
   test('409 insufficient_stock when raising a line above the stock', async ({ as }) => {
     const alice = await as('alice');
-    const stock = (await getProducts(alice)).get('hand-grinder')!.stock;
-    test.skip(stock < 1 || stock >= 99, 'hand-grinder stock is not in a testable range');
-    const cartId = await cartWith(alice, [['hand-grinder', 1]]);
+    // Stock below the per-line maximum, so stock + 1 is a valid quantity the stock cannot cover.
+    const { id, stock } = await productWithStock(alice, 'hand-grinder', 1, 98);
+    const cartId = await cartWith(alice, [[id, 1]]);
     await expectError(
-      await alice.patch(`/api/carts/${cartId}/items/hand-grinder`, { data: { quantity: stock + 1 } }),
+      await alice.patch(`/api/carts/${cartId}/items/${id}`, { data: { quantity: stock + 1 } }),
       409,
       'insufficient_stock',
     );
@@ -396,11 +397,11 @@ test.describe('POST /api/carts/{cartId}/checkout and the orders', () => {
   test('200 CartCheckedOut with an order id; stock goes down; the order is readable by its owner only; the cart is closed', async ({
     as,
   }) => {
-    // ceramic-mug is checked out by this test only, so its stock changes by exactly what it buys.
+    // The product bought here is checked out by this test only, so its stock changes by exactly what it buys.
     const [alice, bob, admin, anon] = await Promise.all([as('alice'), as('bob'), as('admin'), as(null)]);
-    const before = (await getProducts(alice)).get('ceramic-mug')!;
-    test.skip(before.stock < 2, 'ceramic-mug is sold out in this database');
-    const cartId = await cartWith(alice, [['ceramic-mug', 2]]);
+    const before = await productWithStock(alice, 'ceramic-mug', 2);
+    const mug = before.id;
+    const cartId = await cartWith(alice, [[mug, 2]]);
 
     const res = await alice.post(`/api/carts/${cartId}/checkout`);
     const body = await expectOk<CommandBody>(res);
@@ -416,7 +417,7 @@ test.describe('POST /api/carts/{cartId}/checkout and the orders', () => {
     expect(cart).toMatchObject({ status: 'checked_out', orderId, version: 3, itemCount: 2, totalCents: before.priceCents * 2 });
 
     // Stock went down by the quantity bought.
-    expect((await getProducts(alice)).get('ceramic-mug')!.stock).toBe(before.stock - 2);
+    expect((await getProducts(alice)).get(mug)!.stock).toBe(before.stock - 2);
 
     // The order: 200 for alice (and the admin), 404 for bob, 401 signed out.
     const order = await expectOk<Order>(await alice.get(`/api/orders/${orderId}`));
@@ -435,10 +436,10 @@ test.describe('POST /api/carts/{cartId}/checkout and the orders', () => {
 
     // Every command on the checked-out cart: 409 cart_closed, nothing appended.
     const closed = [
-      await alice.post(`/api/carts/${cartId}/items`, { data: { productId: 'ceramic-mug', quantity: 1 } }),
-      await alice.patch(`/api/carts/${cartId}/items/ceramic-mug`, { data: { quantity: 1 } }),
-      await alice.patch(`/api/carts/${cartId}/items/ceramic-mug`, { data: { quantity: 0 } }),
-      await alice.delete(`/api/carts/${cartId}/items/ceramic-mug`),
+      await alice.post(`/api/carts/${cartId}/items`, { data: { productId: mug, quantity: 1 } }),
+      await alice.patch(`/api/carts/${cartId}/items/${mug}`, { data: { quantity: 1 } }),
+      await alice.patch(`/api/carts/${cartId}/items/${mug}`, { data: { quantity: 0 } }),
+      await alice.delete(`/api/carts/${cartId}/items/${mug}`),
       await alice.post(`/api/carts/${cartId}/checkout`),
     ];
     for (const r of closed) {
@@ -446,7 +447,7 @@ test.describe('POST /api/carts/{cartId}/checkout and the orders', () => {
       expect(err.details).toMatchObject({ orderId });
     }
     expect((await getCart(alice, cartId)).version).toBe(3);
-    expect((await getProducts(alice)).get('ceramic-mug')!.stock).toBe(before.stock - 2);
+    expect((await getProducts(alice)).get(mug)!.stock).toBe(before.stock - 2);
     const events = await getEvents(alice, cartId);
     expect(events.map((e) => e.type)).toEqual(['CartOpened', 'ItemAdded', 'CartCheckedOut']);
     expect(events[2].data).toMatchObject({ orderId, itemCount: 2, totalCents: before.priceCents * 2, currency: 'EUR' });
@@ -455,9 +456,8 @@ test.describe('POST /api/carts/{cartId}/checkout and the orders', () => {
   test('two checkouts of one cart at once without a key: one order, the other 409 cart_closed', async ({ as }) => {
     // french-press is checked out by this test only.
     const [phone, laptop] = await Promise.all([as('alice'), as('alice')]);
-    const before = (await getProducts(phone)).get('french-press')!;
-    test.skip(before.stock < 1, 'french-press is sold out in this database');
-    const cartId = await cartWith(phone, [['french-press', 1]]);
+    const before = await productWithStock(phone, 'french-press', 1);
+    const cartId = await cartWith(phone, [[before.id, 1]]);
     const [a, b] = await Promise.all([phone.post(`/api/carts/${cartId}/checkout`), laptop.post(`/api/carts/${cartId}/checkout`)]);
     expect([a.status(), b.status()].sort()).toEqual([200, 409]);
     const winner = await expectOk<CommandBody>(a.status() === 200 ? a : b);
@@ -465,7 +465,7 @@ test.describe('POST /api/carts/{cartId}/checkout and the orders', () => {
     expect(loser.details).toMatchObject({ orderId: winner.orderId });
     const { orders } = await expectOk<{ orders: Order[] }>(await phone.get('/api/orders'));
     expect(orders.filter((o) => o.cartId === cartId)).toHaveLength(1);
-    expect((await getProducts(phone)).get('french-press')!.stock).toBe(before.stock - 1);
+    expect((await getProducts(phone)).get(before.id)!.stock).toBe(before.stock - 1);
     // Time travel to the last version agrees with the checked-out read model.
     const cart = await getCart(phone, cartId);
     const state = await expectOk<{ version: number; state: unknown }>(await phone.get(`/api/carts/${cartId}/state?version=3`));

@@ -5,20 +5,27 @@ import { createCart, expect, expectOk, getCart, getEvents, getProducts, test, ty
 
 const PLENTIFUL = ['paper-filters', 'ceramic-mug', 'espresso-beans', 'filter-roast', 'travel-tumbler', 'decaf-beans'];
 
-test('30 concurrent POST /items from three signed-in devices: all 200, 30 more items, versions 1..31', async ({ as }) => {
-  const devices = await Promise.all([as('alice'), as('alice'), as('alice')]);
+const DEVICES = 5;
+const COMMANDS = 100;
+const PER_PRODUCT = COMMANDS / DEVICES;
+
+test(`${COMMANDS} concurrent POST /items from ${DEVICES} signed-in devices: all 200, versions 1..${COMMANDS + 1} with no gap, read model = fold`, async ({
+  as,
+}) => {
+  // Five sessions of one shopper (five sign-ins, five cookies), like a phone, a laptop and three tabs.
+  const devices = await Promise.all(Array.from({ length: DEVICES }, () => as('alice')));
   const catalog = await getProducts(devices[0]);
-  // Three products with stock for 10 each (adding checks the line against the stock, it does not take it).
-  const products = PLENTIFUL.filter((id) => (catalog.get(id)?.stock ?? 0) >= 10).slice(0, 3);
-  expect(products, 'three products with at least 10 in stock').toHaveLength(3);
+  // One product per device with stock for 20 (adding checks the line against the stock, it does not take it).
+  const products = PLENTIFUL.filter((id) => (catalog.get(id)?.stock ?? 0) >= PER_PRODUCT).slice(0, DEVICES);
+  expect(products, `${DEVICES} products with at least ${PER_PRODUCT} in stock`).toHaveLength(DEVICES);
 
   const { cartId } = await createCart(devices[0]);
   const before = await getCart(devices[0], cartId);
   expect(before.version).toBe(1);
 
   const responses = await Promise.all(
-    Array.from({ length: 30 }, (_, i) =>
-      devices[i % 3].post(`/api/carts/${cartId}/items`, { data: { productId: products[i % 3], quantity: 1 } }),
+    Array.from({ length: COMMANDS }, (_, i) =>
+      devices[i % DEVICES].post(`/api/carts/${cartId}/items`, { data: { productId: products[i % DEVICES], quantity: 1 } }),
     ),
   );
   const bodies: CommandBody[] = [];
@@ -28,26 +35,26 @@ test('30 concurrent POST /items from three signed-in devices: all 200, 30 more i
     expect(b.events[0].type).toBe('ItemAdded');
   }
   // Each command got its own version.
-  expect(bodies.map((b) => b.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+  expect(bodies.map((b) => b.version).sort((a, b) => a - b)).toEqual(Array.from({ length: COMMANDS }, (_, i) => i + 2));
 
   const cart = await getCart(devices[1], cartId);
-  expect(cart.itemCount).toBe(before.itemCount + 30);
-  expect(cart.version).toBe(31);
-  expect(cart.items).toHaveLength(3);
+  expect(cart.itemCount).toBe(before.itemCount + COMMANDS);
+  expect(cart.version).toBe(COMMANDS + 1);
+  expect(cart.items).toHaveLength(DEVICES);
   for (const id of products) {
     const line = cart.items.find((l) => l.productId === id)!;
-    expect(line.quantity, id).toBe(10);
-    expect(line.lineTotalCents).toBe(catalog.get(id)!.priceCents * 10);
+    expect(line.quantity, id).toBe(PER_PRODUCT);
+    expect(line.lineTotalCents).toBe(catalog.get(id)!.priceCents * PER_PRODUCT);
   }
-  expect(cart.totalCents).toBe(products.reduce((n, id) => n + catalog.get(id)!.priceCents * 10, 0));
+  expect(cart.totalCents).toBe(products.reduce((n, id) => n + catalog.get(id)!.priceCents * PER_PRODUCT, 0));
 
   const events = await getEvents(devices[2], cartId);
-  expect(events.map((e) => e.version)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
-  expect(events.filter((e) => e.type === 'ItemAdded')).toHaveLength(30);
+  expect(events.map((e) => e.version)).toEqual(Array.from({ length: COMMANDS + 1 }, (_, i) => i + 1));
+  expect(events.filter((e) => e.type === 'ItemAdded')).toHaveLength(COMMANDS);
   for (let i = 1; i < events.length; i++) expect(events[i].globalPosition).toBeGreaterThan(events[i - 1].globalPosition);
 
   // The fold of all events agrees with the read model.
-  const folded = await expectOk<{ version: number; state: unknown }>(await devices[0].get(`/api/carts/${cartId}/state?version=31`));
+  const folded = await expectOk<{ version: number; state: unknown }>(await devices[0].get(`/api/carts/${cartId}/state?version=${COMMANDS + 1}`));
   expect(folded.state).toEqual(cart);
 });
 

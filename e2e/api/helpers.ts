@@ -121,10 +121,23 @@ export async function getCart(api: APIRequestContext, cartId: string): Promise<C
 }
 
 export async function getEvents(api: APIRequestContext, cartId: string): Promise<CartEvent[]> {
-  return (await expectOk<{ events: CartEvent[] }>(await api.get(`/api/carts/${cartId}/events`))).events;
+  return (await expectOk<{ events: CartEvent[] }>(await api.get(`/api/carts/${cartId}/events?limit=500`))).events;
 }
 
 export async function getProducts(api: APIRequestContext): Promise<Map<string, Product>> {
   const { products } = await expectOk<{ products: Product[] }>(await api.get('/api/products'));
   return new Map(products.map((p) => [p.id, p]));
+}
+
+/**
+ * A product with stock in [min, max], preferring the one named. Specs that check stock out use this so a
+ * database reused across runs (where a favourite product may be sold out) still has something to buy;
+ * it fails, never skips, when the catalog has nothing left.
+ */
+export async function productWithStock(api: APIRequestContext, preferred: string, min: number, max = Infinity): Promise<Product> {
+  const products = await getProducts(api);
+  const fits = (p: Product | undefined): p is Product => !!p && p.stock >= min && p.stock <= max;
+  const chosen = fits(products.get(preferred)) ? products.get(preferred) : [...products.values()].find(fits);
+  expect(chosen, `a product with stock between ${min} and ${max}`).toBeTruthy();
+  return chosen!;
 }
