@@ -21,7 +21,10 @@ export type CommandKind = 'open' | 'add' | 'change' | 'remove' | 'checkout';
 
 /** Shared by every shopper: what the run is doing now, and what it has seen. */
 export type LoadState = {
+  /** Finish the command in hand, then stop. */
   stop: boolean;
+  /** The run failed (the server will not come back): give up on the command in hand too. */
+  abort: boolean;
   /** steady | down (killed, restarting) | outage (database link cut) | recovering (link back, app not yet serving). */
   phase: string;
   acks: Ack[];
@@ -34,7 +37,7 @@ export type LoadState = {
 };
 
 export function newLoadState(): LoadState {
-  return { stop: false, phase: 'steady', acks: [], sent: 0, requests: 0, refused: {}, unacknowledged: [], outcomes: {} };
+  return { stop: false, abort: false, phase: 'steady', acks: [], sent: 0, requests: 0, refused: {}, unacknowledged: [], outcomes: {} };
 }
 
 type Line = { productId: string; quantity: number };
@@ -107,6 +110,7 @@ export class Shopper {
         last = networkErrorLabel(e);
         this.count(last);
       }
+      if (this.s.abort) break;
       await sleep(Math.min(1000, 100 * attempt) * (0.5 + Math.random()));
     }
     this.s.unacknowledged.push({ userId: this.o.userId, key, kind, cartId: this.cart?.cartId ?? null, lastOutcome: last });

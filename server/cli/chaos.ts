@@ -221,9 +221,14 @@ async function main(): Promise<number> {
   let loadMs = 0;
   let losses: LossReport | null = null;
   let verify: { report?: StoreReport; error?: string } = {};
-  let stopOnSignal = () => {};
-  process.once('SIGINT', () => stopOnSignal());
-  process.once('SIGTERM', () => stopOnSignal());
+  // Ctrl-C: stop the load, then stop the server, check what was acknowledged so far and clean up.
+  const stopOnSignal = () => {
+    console.log('[chaos] interrupted: finishing up');
+    fatal ??= 'interrupted';
+    s.stop = true;
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
 
   try {
     const catalog = await prepareStore(store, accounts);
@@ -264,11 +269,6 @@ async function main(): Promise<number> {
     for (const sh of shoppers) await sh.signIn();
     const loadStarted = Date.now();
     const deadline = loadStarted + args.maxSeconds * 1000;
-    stopOnSignal = () => {
-      console.log('[chaos] interrupted: finishing up');
-      fatal ??= 'interrupted';
-      s.stop = true;
-    };
     const runs = shoppers.map((sh) => sh.run());
 
     const outageAt = store.kind === 'postgres' && args.outageSeconds > 0 ? Math.floor(args.kills / 2) : -1;
@@ -306,6 +306,7 @@ async function main(): Promise<number> {
     } catch (e) {
       fatal = e instanceof Error ? e.message : String(e);
       console.error(`[chaos] ${fatal}`);
+      s.abort = true;
     }
     s.stop = true;
     await Promise.all(runs);
