@@ -9,7 +9,7 @@
 // at the version it reported, and `verify` (server/verify) must find no difference.
 // Talks only to 127.0.0.1. Exit 0 when nothing was lost and verify is clean, 1 otherwise, 2 when the
 // run itself failed (e.g. the server would not come back). The summary also goes to
-// .data/chaos/last-run.json.
+// .data/chaos/last-run.json (and last-run-postgres.json / last-run-pglite.json).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -358,7 +358,8 @@ async function main(): Promise<number> {
     error: fatal,
     ok: !fatal && lost === 0 && verify.report?.ok === true,
   };
-  fs.writeFileSync(path.join(outDir, 'last-run.json'), JSON.stringify(summary, null, 2) + '\n');
+  // last-run.json is the latest run; last-run-<database>.json keeps the latest of each kind side by side.
+  for (const name of ['last-run.json', `last-run-${store.kind}.json`]) fs.writeFileSync(path.join(outDir, name), JSON.stringify(summary, null, 2) + '\n');
 
   if (summary.lostCommands.length) {
     console.log('\nlost (acknowledged but not in the store):');
