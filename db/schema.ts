@@ -111,6 +111,12 @@ export const products = pgTable(
     priceCents: integer('price_cents').notNull(),
     currency: text('currency').notNull().default('EUR'),
     stock: integer('stock').notNull(),
+    /**
+     * The stock the product started with. Checkout only ever takes units, so stock + units sold (over
+     * every order's lines) must equal it: `npm run verify` checks that. Databases that existed before
+     * this column were backfilled with stock + units sold (migration 0004).
+     */
+    initialStock: integer('initial_stock').notNull(),
     imageUrl: text('image_url').notNull(),
     sortOrder: integer('sort_order').notNull().default(0),
   },

@@ -8,6 +8,7 @@ import { products, users } from './schema';
 export async function seedDemo(db: Db): Promise<{ products: number; users: number }> {
   const productRows = demoProducts.map((p, i) => ({
     ...p,
+    initialStock: p.stock,
     currency: 'EUR',
     imageUrl: `/products/${p.id}.svg`,
     sortOrder: i,

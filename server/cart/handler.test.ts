@@ -5,6 +5,7 @@ import { carts, orders, products } from '@/db/schema';
 import { seedDemo } from '@/db/seed';
 import { createTestDatabase, testDbKinds, type TestDbKind } from '@/server/testing/db';
 import { readStream } from '../eventstore';
+import { toAppError } from '../http/errors';
 import { CartError } from './errors';
 import { cartStreamId } from './events';
 import { addItem, changeQuantity, checkOut, ensureOpenCart, loadCart, openCart, removeItem, type CommandContext } from './handler';
@@ -170,20 +171,57 @@ if (process.env.TEST_DATABASE_URL) {
       await h?.drop();
     });
 
-    it('30 concurrent adds to one cart from several devices all land: versions 1..31, read model = fold', async () => {
+    it('100 commands on one cart from 5 devices at once all land: versions 1..101 without a gap, read model = fold', async () => {
       const ctx = shopper();
       const { cartId } = await openCart(ctx);
-      const ids = ['espresso-beans', 'ceramic-mug', 'paper-filters'];
+      // Each device works on two products of its own and waits for each answer before its next command,
+      // as a phone or a laptop would; the five devices run at the same time, each command in its own
+      // transaction on its own pooled connection, so they queue on the stream's row lock.
+      const usable = ['espresso-beans', 'filter-roast', 'decaf-beans', 'ceramic-mug', 'pour-over-dripper', 'paper-filters', 'gooseneck-kettle', 'french-press', 'digital-scale', 'travel-tumbler'];
+      type Step = { kind: 'add' | 'change' | 'remove'; productId: string; quantity: number };
+      const scripts = Array.from({ length: 5 }, (_, d) => {
+        const [a, b] = [usable[2 * d], usable[2 * d + 1]];
+        const model = new Map<string, number>();
+        const steps: Step[] = [];
+        for (let i = 0; i < 20; i++) {
+          let step: Step;
+          if (i % 5 === 2 && model.size > 0) {
+            const [productId, q] = [...model][i % model.size];
+            step = { kind: 'change', productId, quantity: q >= 4 ? 1 : q + 1 };
+          } else if (i % 5 === 3 && model.has(a)) step = { kind: 'remove', productId: a, quantity: 0 };
+          else step = { kind: 'add', productId: i % 2 === 0 ? a : b, quantity: 1 + (i % 2) };
+          if (step.kind === 'remove') model.delete(step.productId);
+          else if (step.kind === 'change') model.set(step.productId, step.quantity);
+          else model.set(step.productId, (model.get(step.productId) ?? 0) + step.quantity);
+          steps.push(step);
+        }
+        return { steps, model };
+      });
       await Promise.all(
-        Array.from({ length: 30 }, (_, i) =>
-          addItem({ ...ctx, correlationId: `device-${i % 5}` }, cartId, { productId: ids[i % 3], quantity: 1 }),
-        ),
+        scripts.map(async ({ steps }, d) => {
+          for (const [i, st] of steps.entries()) {
+            const device = { ...ctx, correlationId: `device-${d}`, idempotencyKey: `device-${d}-${i}` };
+            if (st.kind === 'add') await addItem(device, cartId, { productId: st.productId, quantity: st.quantity });
+            else if (st.kind === 'change') await changeQuantity(device, cartId, { productId: st.productId, quantity: st.quantity });
+            else await removeItem(device, cartId, { productId: st.productId });
+          }
+        }),
       );
       const events = await readStream(h.db, cartStreamId(cartId));
-      expect(events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+      expect(events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+      // Every command landed exactly once, and each device's commands in the order it sent them.
+      for (let d = 0; d < 5; d++) {
+        const mine = events.filter((e) => e.metadata.correlationId === `device-${d}`).map((e) => e.metadata.commandId);
+        expect(mine).toEqual(Array.from({ length: 20 }, (_, i) => `${ctx.actor.userId}:device-${d}-${i}`));
+      }
+      // The devices really ran at once: their commands interleave in the stream.
+      const devices = events.slice(1).map((e) => e.metadata.correlationId);
+      expect(devices.filter((c, i) => i > 0 && c !== devices[i - 1]).length).toBeGreaterThan(4);
+      const expected = new Map(scripts.flatMap(({ model }) => [...model]));
       const row = await readModel(h, cartId);
-      expect(row.itemCount).toBe(30);
-      expect(row.version).toBe(31);
+      expect(new Map(row.items.map((l) => [l.productId, l.quantity]))).toEqual(expected);
+      expect(row.version).toBe(101);
+      expect(row.itemCount).toBe([...expected.values()].reduce((n, q) => n + q, 0));
       await expectReadModelMatchesEvents(h, cartId);
     });
 
@@ -202,7 +240,14 @@ if (process.env.TEST_DATABASE_URL) {
       const ok = results.filter((r) => r.status === 'fulfilled');
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(ok).toHaveLength(5);
-      for (const r of refused) expect(r.reason).toMatchObject({ code: 'insufficient_stock', details: { productId: 'digital-scale' } });
+      for (const r of refused) {
+        expect(r.reason).toMatchObject({ code: 'insufficient_stock', details: { productId: 'digital-scale' } });
+        // The answer a client gets: 409, naming the product in the message and in the details.
+        const answer = toAppError(r.reason);
+        expect(answer.status).toBe(409);
+        expect(answer.message).toContain('Brewing scale');
+        expect(answer.toBody()).toMatchObject({ error: { code: 'insufficient_stock', details: { productId: 'digital-scale' } } });
+      }
       expect(await stockOf(h, 'digital-scale')).toBe(0);
       const sold = await h.db.execute(sql`select count(*)::int as n from orders where items @> '[{"productId":"digital-scale"}]'`);
       const n = Array.isArray(sold) ? sold[0].n : (sold as unknown as { rows: { n: number }[] }).rows[0].n;

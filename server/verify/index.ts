@@ -1,0 +1,3 @@
+export { verifyStore, fromMismatch } from './store';
+export { formatReport, summaryLine } from './format';
+export type * from './types';

@@ -1,0 +1,136 @@
+import 'server-only';
+import { sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { verifyProjections, type Mismatch } from '../projections';
+import { formatValue } from '../projections/format';
+import { rowsOf } from '../projections/sql';
+import type { Difference, StoreCounts, StoreReport } from './types';
+
+/**
+ * Read-only check of the whole store; every broken invariant becomes one readable difference:
+ * (a) every cart's read model equals the fold of its events and (c) every order matches its cart's
+ *     CartCheckedOut event: both from the projection verifier (server/projections), which folds each
+ *     stream and compares the `carts` and `orders` rows column by column, and finds rows no stream explains;
+ * (b) every stream's versions are 1..N without a gap and `streams.version` is its last event's;
+ * (d) for every product, stock + units sold over the orders' lines = initial stock.
+ * (b), (d) and the counts read one REPEATABLE READ snapshot; (a) and (c) read one snapshot per batch
+ * (inline projections commit with their events, so a store in use shows no false differences).
+ */
+export async function verifyStore(db: Db, opts: { batchSize?: number } = {}): Promise<StoreReport> {
+  const started = performance.now();
+  const projections = await verifyProjections(db, { batchSize: opts.batchSize });
+  const differences: Difference[] = projections.mismatches.map(fromMismatch);
+  const snapshot = await db.transaction(
+    async (tx) => ({ counts: await countAll(tx), streams: await streamDifferences(tx), stock: await stockDifferences(tx) }),
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+  differences.push(...snapshot.streams, ...snapshot.stock);
+  const counts: StoreCounts = { ...snapshot.counts, carts: projections.checked };
+  return { ok: differences.length === 0, counts, differences, durationMs: Math.round(performance.now() - started) };
+}
+
+/** A projection mismatch in the words of the invariant it breaks. */
+export function fromMismatch(m: Mismatch): Difference {
+  if (m.projection === 'orders') {
+    const subject = `order ${m.key}`;
+    if (m.field === 'row') {
+      return m.actual === 'missing'
+        ? { check: 'orders', subject, message: `no orders row, but cart ${m.cartId}'s stream has its CartCheckedOut event` }
+        : { check: 'orders', subject, message: `orders row for cart ${m.cartId} has no CartCheckedOut event in that cart's stream` };
+    }
+    return {
+      check: 'orders',
+      subject,
+      message: `${m.field}: the checkout event (cart ${m.cartId}) says ${formatValue(m.expected)}, the orders row says ${formatValue(m.actual)}`,
+    };
+  }
+  const subject = `cart ${m.cartId}`;
+  if (m.field === 'events') return { check: 'read_model', subject, message: `its events cannot be folded: ${String(m.actual)}` };
+  if (m.field === 'row') {
+    return m.actual === 'missing'
+      ? { check: 'read_model', subject, message: 'no carts row, but the stream has events' }
+      : { check: 'read_model', subject, message: 'carts row without a stream (no event explains it)' };
+  }
+  return { check: 'read_model', subject, message: `${m.field}: the fold says ${formatValue(m.expected)}, the carts row says ${formatValue(m.actual)}` };
+}
+
+const num = (v: unknown) => Number(v ?? 0);
+
+async function countAll(tx: Db): Promise<Omit<StoreCounts, 'carts'>> {
+  const [row] = rowsOf(
+    await tx.execute(sql`select
+      (select count(*) from streams)::int as streams,
+      (select count(*) from events)::int as events,
+      (select count(*) from orders)::int as orders,
+      (select count(*) from products)::int as products`),
+  );
+  return { streams: num(row.streams), events: num(row.events), orders: num(row.orders), products: num(row.products) };
+}
+
+/** (b): gaps (including a first version other than 1), and the streams row vs the last event. */
+async function streamDifferences(tx: Db): Promise<Difference[]> {
+  const out: Difference[] = [];
+  const gaps = rowsOf(
+    await tx.execute(sql`
+      select stream_id, prev, stream_version from (
+        select stream_id, stream_version, lag(stream_version, 1, 0) over (partition by stream_id order by stream_version) as prev
+        from events) x
+      where stream_version <> prev + 1
+      order by stream_id, stream_version`),
+  );
+  for (const g of gaps) {
+    const from = num(g.prev) + 1;
+    const to = num(g.stream_version) - 1;
+    out.push({
+      check: 'stream',
+      subject: `stream ${String(g.stream_id)}`,
+      message: `${from === to ? `version ${from} is` : `versions ${from}..${to} are`} missing (the next event is version ${num(g.stream_version)})`,
+    });
+  }
+  const heads = rowsOf(
+    await tx.execute(sql`
+      with last as (select stream_id, max(stream_version) as v, count(*)::int as n from events group by stream_id)
+      select coalesce(s.stream_id, l.stream_id) as stream_id, s.version as head, l.v as last, l.n as n
+      from streams s full join last l on l.stream_id = s.stream_id
+      where s.stream_id is null or l.stream_id is null or s.version <> l.v
+      order by 1`),
+  );
+  for (const h of heads) {
+    const subject = `stream ${String(h.stream_id)}`;
+    if (h.head === null || h.head === undefined) out.push({ check: 'stream', subject, message: `${num(h.n)} events but no streams row` });
+    else if (h.last === null || h.last === undefined) out.push({ check: 'stream', subject, message: `streams row at version ${num(h.head)} but no events` });
+    else out.push({ check: 'stream', subject, message: `streams.version is ${num(h.head)}, but the last event is version ${num(h.last)}` });
+  }
+  return out;
+}
+
+/** (d): stock + units sold = initial stock, and no order sells a product the catalog does not have. */
+async function stockDifferences(tx: Db): Promise<Difference[]> {
+  const out: Difference[] = [];
+  const sold = sql`select l ->> 'productId' as product_id, sum((l ->> 'quantity')::int)::int as sold
+                   from orders o, jsonb_array_elements(o.items) l group by 1`;
+  const rows = rowsOf(
+    await tx.execute(sql`
+      select p.id, p.stock, p.initial_stock, coalesce(s.sold, 0)::int as sold
+      from products p left join (${sold}) s on s.product_id = p.id
+      where p.stock + coalesce(s.sold, 0) <> p.initial_stock
+      order by p.id`),
+  );
+  for (const r of rows) {
+    const stock = num(r.stock);
+    const units = num(r.sold);
+    const initial = num(r.initial_stock);
+    out.push({
+      check: 'stock',
+      subject: `product ${String(r.id)}`,
+      message: `stock ${stock} + ${units} sold = ${stock + units}, but the initial stock is ${initial} (${stock + units > initial ? 'over' : 'short'} by ${Math.abs(stock + units - initial)})`,
+    });
+  }
+  const unknown = rowsOf(
+    await tx.execute(sql`select s.product_id, s.sold from (${sold}) s where not exists (select 1 from products p where p.id = s.product_id) order by 1`),
+  );
+  for (const r of unknown) {
+    out.push({ check: 'stock', subject: `product ${String(r.product_id)}`, message: `orders sold ${num(r.sold)} units of a product the catalog does not have` });
+  }
+  return out;
+}
