@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './errors';
+import { log } from '../log';
 
 // Fixed-window rate limits kept in this app process's memory. Per instance: behind a load balancer
 // with N app servers a client gets up to N times the limit. The next step there is a shared store
@@ -99,7 +100,7 @@ export const RateLimitEnv = z.object({
 });
 export type RateLimitConfig = z.infer<typeof RateLimitEnv>;
 
-export function readRateLimitEnv(env: NodeJS.ProcessEnv = process.env): RateLimitConfig {
+export function readRateLimitEnv(env: Record<string, string | undefined> = process.env): RateLimitConfig {
   const parsed = RateLimitEnv.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
@@ -165,7 +166,8 @@ const normEmail = (email: string) => email.trim().toLowerCase();
 
 export const tooManyMessage = (seconds: number) => `Too many attempts; try again in ${seconds} s.`;
 
-export function rateLimited(retryAfterSeconds: number): AppError {
+export function rateLimited(retryAfterSeconds: number, limit?: string, ip?: string): AppError {
+  if (limit) log.warn({ event: 'rate_limited', limit, ip, retryAfterSeconds }, 'rate limited');
   return new AppError(429, 'rate_limited', tooManyMessage(retryAfterSeconds), {
     headers: { 'Retry-After': String(retryAfterSeconds) },
     details: { retryAfterSeconds },
@@ -181,10 +183,10 @@ export function rateLimited(retryAfterSeconds: number): AppError {
 export function takeSignInAttempt(email: string | null, ip: string, l: Limiters = limiters()): AppError | null {
   if (l.config.RATE_LIMIT_DISABLED) return null;
   const byIp = l.signInIp.consume(ip);
-  if (!byIp.ok) return rateLimited(byIp.retryAfterSeconds);
+  if (!byIp.ok) return rateLimited(byIp.retryAfterSeconds, 'signin_ip', ip);
   if (email && email.trim()) {
     const byEmail = l.signInEmail.consume(normEmail(email));
-    if (!byEmail.ok) return rateLimited(byEmail.retryAfterSeconds);
+    if (!byEmail.ok) return rateLimited(byEmail.retryAfterSeconds, 'signin_email', ip);
   }
   return null;
 }
@@ -198,11 +200,11 @@ export function signInSucceeded(email: string, l: Limiters = limiters()): void {
 export function takeCommand(userId: string, ip: string, l: Limiters = limiters()): AppError | null {
   if (l.config.RATE_LIMIT_DISABLED) return null;
   const byUser = l.commandsUser.consume(userId);
-  if (!byUser.ok) return rateLimited(byUser.retryAfterSeconds);
+  if (!byUser.ok) return rateLimited(byUser.retryAfterSeconds, 'commands_user', ip);
   const byIp = l.commandsIp.consume(ip);
   if (!byIp.ok) {
     l.commandsUser.refund(userId);
-    return rateLimited(byIp.retryAfterSeconds);
+    return rateLimited(byIp.retryAfterSeconds, 'commands_ip', ip);
   }
   return null;
 }
