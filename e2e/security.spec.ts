@@ -168,7 +168,7 @@ test.describe('sign-in answers', () => {
       const unknown: number[] = [];
       let wrongRes: APIResponse | undefined;
       let unknownRes: APIResponse | undefined;
-      for (let i = 0; i < 7; i++) {
+      for (let i = 0; i < 9; i++) {
         const a = await attempt(api, demo.bob.email, `not-bobs-password-${i}`);
         const b = await attempt(api, `nobody-${i}@example.com`, `not-bobs-password-${i}`);
         wrong.push(a.ms);
@@ -179,10 +179,12 @@ test.describe('sign-in answers', () => {
       expect(unknownRes!.status()).toBe(wrongRes!.status());
       expect(unknownRes!.headers()['location']).toBe(wrongRes!.headers()['location']);
       expect(wrongRes!.headers()['location']).toContain('error=CredentialsSignin');
-      const [w, u] = [median(wrong), median(unknown)];
-      test.info().annotations.push({ type: 'timing', description: `median ms: wrong password ${w.toFixed(1)}, unknown email ${u.toFixed(1)}` });
-      // Without the dummy hash an unknown email answers in a fraction of the time (no scrypt).
-      expect(u, `unknown email ${u.toFixed(1)} ms vs wrong password ${w.toFixed(1)} ms`).toBeGreaterThan(w * 0.5);
+      const fmt = (xs: number[]) => `min ${Math.min(...xs).toFixed(1)} median ${median(xs).toFixed(1)} ms`;
+      test.info().annotations.push({ type: 'timing', description: `wrong password: ${fmt(wrong)}; unknown email: ${fmt(unknown)}` });
+      // The fastest of each is the least disturbed by a busy machine. Without the dummy hash an unknown
+      // email skips scrypt and answers in a fraction of the time.
+      const [w, u] = [Math.min(...wrong), Math.min(...unknown)];
+      expect(u, `unknown email ${fmt(unknown)} vs wrong password ${fmt(wrong)}`).toBeGreaterThan(w * 0.4);
     } finally {
       await api.dispose();
     }
@@ -339,6 +341,9 @@ test.describe('rate limits behind a trusted proxy (TRUST_PROXY=1: the address is
     opened.push(api);
     await expectRateLimited(res, 60);
     expect(res.headers()['set-cookie'] ?? '').not.toContain('session-token');
+    // Auth.js also reads a JSON body: the email in it counts the same.
+    const asJson = await api.post('/api/auth/callback/credentials', { data: { email: demo.bob.email, password: demo.bob.password }, maxRedirects: 0 });
+    await expectRateLimited(asJson, 60);
     // Another account is not affected.
     await signedIn(demo.alice.email, demo.alice.password, '10.1.0.9');
 
