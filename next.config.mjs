@@ -1,9 +1,24 @@
+// Headers every answer carries, static assets included. The Content-Security-Policy (a fresh nonce
+// per page), Strict-Transport-Security (https only) and x-request-id are set in proxy.ts.
+const securityHeaders = [
+  { key: 'X-Content-Type-Options', value: 'nosniff' },
+  { key: 'X-Frame-Options', value: 'DENY' },
+  { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+  {
+    key: 'Permissions-Policy',
+    value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()',
+  },
+];
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // PGlite ships a wasm file it loads from its own folder; bundling it breaks that path.
   serverExternalPackages: ['@electric-sql/pglite', 'postgres', 'pino'],
   poweredByHeader: false,
   reactStrictMode: true,
+  async headers() {
+    return [{ source: '/:path*', headers: securityHeaders }];
+  },
 };
 
 export default nextConfig;

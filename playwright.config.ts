@@ -64,6 +64,14 @@ export default defineConfig({
       NEXT_TELEMETRY_DISABLED: '1',
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? '',
       AUTH_SECRET: '',
+      // The suite signs in hundreds of times and sends thousands of commands from one address
+      // (127.0.0.1): limits well above that, so the limiter runs but never refuses here. The limits
+      // themselves are tested by e2e/security.spec.ts on a second server with tight ones.
+      RATE_LIMIT_SIGNIN: '1000/60',
+      RATE_LIMIT_SIGNIN_IP: '100000/60',
+      RATE_LIMIT_COMMANDS: '100000/60',
+      RATE_LIMIT_DISABLED: '',
+      TRUST_PROXY: '',
     },
   },
 });

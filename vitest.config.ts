@@ -14,6 +14,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // next-auth's ESM imports 'next/server' without an extension, which Node's resolver refuses;
+    // inlined, Vite resolves it.
+    server: { deps: { inline: ['next-auth'] } },
     env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
   },
 });

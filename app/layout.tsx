@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import localFont from 'next/font/local';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { Providers } from '@/components/providers';
 import { SiteHeader } from '@/components/layout/site-header';
@@ -16,7 +17,10 @@ export const metadata: Metadata = {
   description: 'Coffee gear, with a cart that remembers everything.',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page is rendered per request: the Content-Security-Policy nonce set in proxy.ts is fresh
+  // for each response, and a prerendered page would carry scripts without it (blocked).
+  await connection();
   return (
     <html lang="en" className={inter.variable}>
       <body className="min-h-screen bg-stone-50 font-sans text-stone-900">

@@ -1,7 +1,9 @@
 'use server';
 
 import { AuthError } from 'next-auth';
+import { headers } from 'next/headers';
 import { z } from 'zod';
+import { clientIp, takeSignInAttempt } from '../http/rate-limit';
 import { signIn, signOut } from '.';
 
 export type SignInState = { error?: string; email?: string };
@@ -17,6 +19,8 @@ export async function signInAction(_prev: SignInState, formData: FormData): Prom
   const email = String(formData.get('email') ?? '');
   const parsed = Form.safeParse({ email, password: formData.get('password') ?? '' });
   if (!parsed.success) return { error: parsed.error.issues[0].message, email };
+  const limited = takeSignInAttempt(parsed.data.email, clientIp(await headers()));
+  if (limited) return { error: limited.message, email };
   try {
     await signIn('credentials', {
       email: parsed.data.email,

@@ -4,6 +4,7 @@ import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import type { Actor } from '../eventstore';
 import { forbidden, unauthorized } from '../http/errors';
+import { signInSucceeded } from '../http/rate-limit';
 import { log } from '../log';
 import { resolveAuthSecret } from './secret';
 import { verifyCredentials } from './users';
@@ -22,7 +23,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
   logger: {
     // A wrong password is an answer, not a server error: count it at info, never log the credentials.
     error(error) {
-      if (error.name === 'CredentialsSignin') log.info({ event: 'sign_in_refused' }, 'sign-in refused');
+      // `type`, not `name`: the production build minifies class names (a wrong password was logged as an error).
+      if ((error as { type?: string }).type === 'CredentialsSignin') log.info({ event: 'sign_in_refused' }, 'sign-in refused');
       else log.error({ err: error }, 'auth error');
     },
     warn(code) {
@@ -36,7 +38,11 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       async authorize(raw) {
         const parsed = CredentialsInput.safeParse(raw);
         if (!parsed.success) return null;
-        return verifyCredentials(parsed.data.email, parsed.data.password);
+        const user = await verifyCredentials(parsed.data.email, parsed.data.password);
+        // The attempt was counted against the email before we got here (sign-in route, server action);
+        // only failures stay counted.
+        if (user) signInSucceeded(parsed.data.email);
+        return user;
       },
     }),
   ],

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setDbHandle, type DbHandle } from '@/db/client';
 import { events } from '@/db/schema';
 import { seedDemo } from '@/db/seed';
+import { createLimiters, readRateLimitEnv, setLimitersForTest } from '@/server/http/rate-limit';
 import { createTestDatabase, testDbKinds } from '@/server/testing/db';
 import type { SignedInUser } from '../auth';
 import { addToCartAction, changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from './actions';
@@ -16,6 +17,8 @@ import { addItem, openCart } from './handler';
 const session = vi.hoisted(() => ({ user: null as SignedInUser | null }));
 vi.mock('../auth', () => ({ currentUser: async () => session.user }));
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
+// The request's headers: the client address the rate limits count by.
+vi.mock('next/headers', () => ({ headers: async () => new Headers({ 'x-forwarded-for': '127.0.0.1' }) }));
 
 type Who = 'signed out' | 'alice (owner)' | 'bob (other shopper)' | 'admin';
 const WHO: Who[] = ['signed out', 'alice (owner)', 'bob (other shopper)', 'admin'];
@@ -129,4 +132,36 @@ describe.each(testDbKinds())('cart server actions: who may do what, on %s', (kin
       table[row.action] = Object.fromEntries(WHO.map((w) => [w, table[row.action][w]])) as Record<Who, string>;
     });
   }
+});
+
+describe.each(testDbKinds())('cart server actions: rate limits, on %s', (kind) => {
+  let h: DbHandle & { drop: () => Promise<void> };
+  beforeAll(async () => {
+    h = await createTestDatabase(kind);
+    await seedDemo(h.db);
+    setDbHandle(h);
+  });
+  afterAll(async () => {
+    session.user = null;
+    setLimitersForTest(undefined);
+    setDbHandle(undefined);
+    await h?.drop();
+  });
+
+  it('over RATE_LIMIT_COMMANDS a command answers rate_limited with the wait, and writes nothing', async () => {
+    setLimitersForTest(createLimiters(readRateLimitEnv({ RATE_LIMIT_COMMANDS: '3/60' })));
+    session.user = users['alice (owner)'];
+    for (let i = 0; i < 3; i++) expect((await addToCartAction(PRODUCT, 1, '/')).ok).toBe(true);
+    const before = (await h.db.select({ n: count() }).from(events))[0].n;
+    const refused = await addToCartAction(PRODUCT, 1, '/');
+    expect(refused).toEqual({
+      ok: false,
+      error: { code: 'rate_limited', message: 'Too many attempts; try again in 60 s.', retryAfterSeconds: 60 },
+    });
+    expect((await h.db.select({ n: count() }).from(events))[0].n).toBe(before);
+    // Bob counts separately per user, but shares alice's address here (127.0.0.1): 3 commands from it already.
+    session.user = users['bob (other shopper)'];
+    const bob = await addToCartAction(PRODUCT, 1, '/');
+    expect(bob.ok ? 'ok' : bob.error.code).toBe('rate_limited');
+  });
 });

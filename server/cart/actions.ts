@@ -2,17 +2,19 @@
 
 import { randomUUID } from 'node:crypto';
 import { revalidatePath } from 'next/cache';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { currentUser } from '../auth';
 import { toAppError } from '../http/errors';
 import { log } from '../log';
+import { clientIp, takeCommand } from '../http/rate-limit';
 import { AddItemBody, CartIdSchema, ChangeQuantityBody, ProductIdSchema } from '../http/schemas';
 import { CartError } from './errors';
 import type { CartState } from './evolve';
 import { addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type CommandContext } from './handler';
 
-export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]> };
+export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]>; retryAfterSeconds?: number };
 export type CartActionResult = { ok: true; cart: CartState; orderId?: string } | { ok: false; error: ActionError };
 
 async function context(): Promise<CommandContext | null> {
@@ -38,6 +40,10 @@ async function run(
   }
   const ctx = await context();
   if (!ctx) return { ok: false, error: { code: 'unauthorized', message: 'Sign in first.' } };
+  const limited = takeCommand(ctx.actor.userId, clientIp(await headers()));
+  if (limited) {
+    return { ok: false, error: { code: limited.code, message: limited.message, retryAfterSeconds: Number(limited.extra.details?.retryAfterSeconds) } };
+  }
   try {
     const result = await fn(ctx);
     revalidatePath('/', 'layout');

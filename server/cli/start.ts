@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { resolveAuthSecret } from '../auth/secret';
 import { readDbEnv } from '../../db/env';
+import { readRateLimitEnv } from '../http/rate-limit';
 import { acquirePgliteLock, PgliteInUseError } from '../../db/pglite-lock';
 import { ensureBuild } from './lib/build';
 import { prepareDatabase } from './lib/prepare-db';
@@ -9,6 +10,7 @@ import { prepareDatabase } from './lib/prepare-db';
 async function main() {
   const port = process.env.PORT || '3000';
   const dbEnv = readDbEnv();
+  readRateLimitEnv(); // a bad RATE_LIMIT_* / TRUST_PROXY stops here, not as a 500 on the first request
   if (!dbEnv.DATABASE_URL) {
     // Held for the server's whole life; the Next server child inherits it.
     acquirePgliteLock(dbEnv.PGLITE_DIR);
