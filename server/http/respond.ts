@@ -47,7 +47,11 @@ async function handle<P>(
     if (!res.headers.has('cache-control')) res.headers.set('cache-control', 'no-store');
   } catch (e) {
     const err = toAppError(e);
-    if (err.status >= 500) log.error({ err: e, method: req.method, path: req.nextUrl.pathname }, 'request failed');
+    if (err.code === 'database_unavailable') {
+      // Expected during an outage, one per request: the cause in a line, not a stack trace each time.
+      const cause = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      log.warn({ method: req.method, path: req.nextUrl.pathname, cause: cause.cause?.code ?? cause.code ?? cause.cause?.message ?? cause.message }, 'database unavailable');
+    } else if (err.status >= 500) log.error({ err: e, method: req.method, path: req.nextUrl.pathname }, 'request failed');
     res = errorResponse(err, reqId);
   }
   log.info(
