@@ -30,6 +30,11 @@ export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?:
       onnotice: () => {},
       // Short, so a request during an outage answers 503 within a few seconds instead of hanging.
       connect_timeout: opts.connectTimeoutSeconds ?? 3,
+      // Pause before reconnecting after failed attempts: postgres.js grows it to 20 s (3^n / 100 s), and a
+      // query waits for it before its connection is even tried, so during an outage answers got slower
+      // and slower, and the first ones after the database came back waited up to 20 s. Capped at 1 s
+      // (jittered): still no hammering, and recovery within a second.
+      backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
       // Ours, so a connection the server drops during startup fails instead of hanging (see pg-socket.ts).
       // (A documented option that the 3.4.9 type definitions leave out.)
       ...({ socket: pgSocketFactory(opts.connectTimeoutSeconds ?? 3) } as object),

@@ -39,6 +39,7 @@ let dbName: string;
 let serverLog: string;
 
 test.beforeAll(async ({}, testInfo) => {
+  test.setTimeout(180_000); // migrating and seeding a fresh database, starting the server
   const base = process.env.E2E_DATABASE_URL!;
   dbName = `eventcart_outage_${randomBytes(5).toString('hex')}`;
   admin = postgres(base, { max: 1, onnotice: () => {} });
@@ -199,6 +200,11 @@ test('a 10 s database outage: quick 503s with Retry-After, then recovery without
     msToFirstCommandOkAfterRestore: firstCommandAgain ? Math.round(firstCommandAgain.at + firstCommandAgain.ms - restoredAt) : null,
   };
 
+  const serverOut = fs.readFileSync(serverLog, 'utf8');
+  const knownDriverErrors = (serverOut.match(/ignored known postgres\.js error/g) ?? []).length;
+  console.log(`[outage] ${JSON.stringify({ ...figures, knownDriverErrorsIgnored: knownDriverErrors, screenshot: testInfo.outputPath('outage-page.png') })}`);
+  console.log(`[outage] latencies during the outage (ms): ${during.map((s) => `${Math.round(s.ms)}:${s.status}`).join(' ')}`);
+
   // Every outage answer is the clear 503, with Retry-After; nothing else went wrong, nothing hung.
   expect(failed.filter((s) => !(s.status === 503 && s.code === 'database_unavailable')), 'non-503 failures').toEqual([]);
   expect(failed.filter((s) => !s.retryAfter), '503s without Retry-After').toEqual([]);
@@ -224,9 +230,6 @@ test('a 10 s database outage: quick 503s with Retry-After, then recovery without
   expect(acked.length).toBeGreaterThan(20);
   expect(missing, 'acknowledged commands whose events are not in the store').toEqual([]);
 
-  const log = fs.readFileSync(serverLog, 'utf8');
-  const knownDriverErrors = (log.match(/ignored known postgres\.js error/g) ?? []).length;
-  console.log(`[outage] ${JSON.stringify({ ...figures, knownDriverErrorsIgnored: knownDriverErrors, screenshot: testInfo.outputPath('outage-page.png') })}`);
   await testInfo.attach('outage-figures', { body: JSON.stringify(figures, null, 2), contentType: 'application/json' });
   await api.dispose();
 });

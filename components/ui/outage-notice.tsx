@@ -32,7 +32,7 @@ export function OutageNotice({ digest, onRetry }: { digest?: string; onRetry: ()
   const text =
     cause === 'other'
       ? 'This page could not be shown. Please try again in a moment.'
-      : 'Your cart is safe: nothing you did was lost. This usually clears up within a few seconds. Please try again.';
+      : 'What is already in your cart is safe. This usually clears up within a few seconds; please try again.';
 
   return (
     <section role="alert" aria-labelledby="outage-title" className="mx-auto max-w-lg py-16 text-center" data-testid="outage-notice">

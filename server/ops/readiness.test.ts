@@ -82,6 +82,15 @@ for (const kind of testDbKinds().filter((k) => k === 'postgres')) {
       });
       // Not a hang: well inside the connect timeout plus slack.
       expect(performance.now() - started).toBeLessThan(8_000);
+      // Nor slower and slower: postgres.js's own reconnect backoff grows to 20 s after a few failures
+      // (each query waits it out); ours is capped at 1 s, so the tenth failure still answers at once.
+      const latencies: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t = performance.now();
+        await app.db.execute(sql`select 1`).catch(() => {});
+        latencies.push(performance.now() - t);
+      }
+      expect(Math.max(...latencies), latencies.map(Math.round).join(' ')).toBeLessThan(4_000);
 
       proxy.restore();
       expect(await checkReadiness(app.db)).toMatchObject({ ready: true });
