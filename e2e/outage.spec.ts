@@ -93,6 +93,12 @@ test.afterAll(async () => {
   await admin?.end({ timeout: 2 });
 });
 
+/** One sample's value from the Prometheus text; undefined when the series is absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 async function timed(api: APIRequestContext, at0: number, send: (headers: Record<string, string>) => ReturnType<APIRequestContext['get']>): Promise<Sample> {
   const requestId = `outage-${randomUUID()}`;
   const started = performance.now();
@@ -163,6 +169,10 @@ test('a 10 s database outage: quick 503s with Retry-After, then recovery without
   await expect(notice.getByRole('button', { name: 'Try again' })).toBeVisible();
   await expect(page.getByText(/at .*\.js:\d+/)).toHaveCount(0);
   await page.screenshot({ path: testInfo.outputPath('outage-page.png'), fullPage: true });
+  // Metrics still answer (they matter most now), saying the database is down.
+  const midScrape = await api.get('/api/metrics');
+  expect(midScrape.status()).toBe(200);
+  expect(sample(await midScrape.text(), 'eventcart_database_up')).toBe(0);
   await sleep(OUTAGE_MS / 2 - (performance.now() - t0 - cutAt - OUTAGE_MS / 2));
 
   const restoredAt = performance.now() - t0;
@@ -218,6 +228,11 @@ test('a 10 s database outage: quick 503s with Retry-After, then recovery without
   expect(firstReadyAgain, 'ready again after the restore').toBeTruthy();
   expect(commands.filter((s) => s.at > firstReadyAgain!.at + firstReadyAgain!.ms && s.status !== 200), 'failures after recovery').toEqual([]);
   expect(server.exitCode, 'the app server kept running').toBeNull();
+
+  // Each outage answer was counted as a failed command; the database is up again.
+  const endScrape = await (await api.get('/api/metrics')).text();
+  expect(sample(endScrape, 'eventcart_commands_total{type="change",outcome="error"}')).toBeGreaterThanOrEqual(figures.answered503);
+  expect(sample(endScrape, 'eventcart_database_up')).toBe(1);
 
   // No acknowledged command is lost: its events are stored, correlated with the request id it was sent with.
   const acked = commands.filter((s) => s.status === 200 && s.body);
