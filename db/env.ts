@@ -13,6 +13,8 @@ const DbEnv = z.object({
     .or(z.literal('').transform(() => undefined)),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Seconds to wait for a new PostgreSQL connection before answering 503 instead of hanging. */
+  DATABASE_CONNECT_TIMEOUT: z.coerce.number().min(0.5).max(60).default(3),
   SEED_DEMO: flag,
 });
 

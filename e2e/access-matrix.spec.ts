@@ -147,6 +147,9 @@ type ApiRow = {
 
 const apiRows: ApiRow[] = [
   { name: 'GET /api/health', pattern: '/api/health', call: (a) => a.get('/api/health'), expected: all('200') },
+  { name: 'GET /api/ready', pattern: '/api/ready', call: (a) => a.get('/api/ready'), expected: all('200') },
+  // Open unless METRICS_TOKEN is set (the test server sets none; e2e/api/ops.spec.ts covers the token).
+  { name: 'GET /api/metrics', pattern: '/api/metrics', call: (a) => a.get('/api/metrics'), expected: all('200') },
   { name: 'GET /api/openapi.json', pattern: '/api/openapi.json', call: (a) => a.get('/api/openapi.json'), expected: all('200') },
   { name: 'GET /api/products', pattern: '/api/products', call: (a) => a.get('/api/products'), expected: all('200') },
   { name: 'GET /api/auth/session', pattern: '/api/auth/[...nextauth]', call: (a) => a.get('/api/auth/session'), expected: all('200') },

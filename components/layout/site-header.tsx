@@ -2,10 +2,23 @@ import Link from 'next/link';
 import { currentUser } from '@/server/auth';
 import { signOutAction } from '@/server/auth/actions';
 import { getOpenCart } from '@/server/cart/queries';
+import { isDatabaseUnavailable } from '@/server/http/errors';
+import { log } from '@/server/log';
+
+/** The cart badge is not worth a blank page: with the database away the header shows no count. */
+async function openCartOf(user: NonNullable<Awaited<ReturnType<typeof currentUser>>>) {
+  try {
+    return await getOpenCart(user);
+  } catch (e) {
+    if (!isDatabaseUnavailable(e)) throw e;
+    log.warn({ err: e }, 'header: database unavailable, cart count left out');
+    return null;
+  }
+}
 
 export async function SiteHeader() {
   const user = await currentUser();
-  const cart = user ? await getOpenCart(user) : null;
+  const cart = user ? await openCartOf(user) : null;
   const count = cart?.itemCount ?? 0;
   return (
     <header className="sticky top-0 z-20 border-b border-stone-200 bg-white/90 backdrop-blur">

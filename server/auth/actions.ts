@@ -3,6 +3,7 @@
 import { AuthError } from 'next-auth';
 import { headers } from 'next/headers';
 import { z } from 'zod';
+import { inAction } from '../http/action-context';
 import { clientIp, takeSignInAttempt } from '../http/rate-limit';
 import { signIn, signOut } from '.';
 
@@ -15,7 +16,11 @@ const safeReturn = (v: FormDataEntryValue | null) => {
 
 const Form = z.object({ email: z.string().trim().min(1, 'Enter your email.'), password: z.string().min(1, 'Enter your password.') });
 
-export async function signInAction(_prev: SignInState, formData: FormData): Promise<SignInState> {
+export async function signInAction(prev: SignInState, formData: FormData): Promise<SignInState> {
+  return inAction(() => signInWith(prev, formData));
+}
+
+async function signInWith(_prev: SignInState, formData: FormData): Promise<SignInState> {
   const email = String(formData.get('email') ?? '');
   const parsed = Form.safeParse({ email, password: formData.get('password') ?? '' });
   if (!parsed.success) return { error: parsed.error.issues[0].message, email };
@@ -36,5 +41,5 @@ export async function signInAction(_prev: SignInState, formData: FormData): Prom
 }
 
 export async function signOutAction() {
-  await signOut({ redirectTo: '/' });
+  await inAction(() => signOut({ redirectTo: '/' }));
 }

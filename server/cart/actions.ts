@@ -1,12 +1,13 @@
 'use server';
 
-import { randomUUID } from 'node:crypto';
 import { revalidatePath } from 'next/cache';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { currentUser } from '../auth';
+import { inAction } from '../http/action-context';
 import { toAppError } from '../http/errors';
+import { currentRequestId } from '../http/request-context';
 import { log } from '../log';
 import { clientIp, takeCommand } from '../http/rate-limit';
 import { AddItemBody, CartIdSchema, ChangeQuantityBody, ProductIdSchema } from '../http/schemas';
@@ -17,12 +18,21 @@ import { addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type Com
 export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]>; retryAfterSeconds?: number };
 export type CartActionResult = { ok: true; cart: CartState; orderId?: string } | { ok: false; error: ActionError };
 
+/** The signed-in actor; the request id (see inAction) is the events' correlation id, as for the API. */
 async function context(): Promise<CommandContext | null> {
   const user = await currentUser();
-  return user ? { actor: { userId: user.userId, role: user.role }, correlationId: randomUUID() } : null;
+  return user ? { actor: { userId: user.userId, role: user.role }, correlationId: currentRequestId() } : null;
 }
 
-async function run(
+function run(
+  input: unknown,
+  schema: z.ZodType,
+  fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string }>,
+): Promise<CartActionResult> {
+  return inAction(() => runCommand(input, schema, fn));
+}
+
+async function runCommand(
   input: unknown,
   schema: z.ZodType,
   fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string }>,

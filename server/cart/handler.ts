@@ -6,6 +6,7 @@ import { carts, products, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
 import { getProduct, lockProducts, toSnapshot } from '../catalog/queries';
+import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
 import { toEnvelope } from './envelope';
@@ -83,13 +84,26 @@ export async function handleCartCommand(
   const now = ctx.now ?? (() => new Date());
 
   const run = { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now };
+  const started = performance.now();
+  try {
+    const result = await attempts(db, run, tx);
+    recordCommand(kind, (performance.now() - started) / 1000, { eventsAppended: result.replayed ? 0 : result.events.length });
+    return result;
+  } catch (e) {
+    recordCommand(kind, (performance.now() - started) / 1000, { error: e });
+    throw e;
+  }
+}
+
+async function attempts(db: Db, run: Run, tx?: Db): Promise<HandledCommand> {
   if (tx) return executeCommand(tx, run);
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction((tx) => executeCommand(tx, run));
     } catch (e) {
-      if (e instanceof ConcurrencyError && ctx.expectedVersion !== undefined) throw preconditionFailed(ctx.expectedVersion, e.actual);
+      if (e instanceof ConcurrencyError && run.ctx.expectedVersion !== undefined) throw preconditionFailed(run.ctx.expectedVersion, e.actual);
       if (!retryable(e) || attempt >= MAX_ATTEMPTS) throw e;
+      recordRetry();
       await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
     }
   }

@@ -52,21 +52,34 @@ export function toAppError(e: unknown): AppError {
   }
   if (isDatabaseUnavailable(e)) {
     return new AppError(503, 'database_unavailable', 'The database is not reachable right now; try again shortly.', {
-      headers: { 'Retry-After': '2' },
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     });
   }
   return new AppError(500, 'internal', 'Something went wrong on our side.');
 }
 
-function isDatabaseUnavailable(e: unknown): boolean {
-  const code = (e as { code?: string } | null)?.code;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'CONNECTION_CLOSED' ||
-    code === 'CONNECTION_ENDED' ||
-    code === 'CONNECT_TIMEOUT' ||
-    code === '57P01' || // admin shutdown
-    code === '57P03' // cannot connect now
-  );
+/** What a client should wait before trying again while the database is away. */
+export const RETRY_AFTER_SECONDS = 2;
+
+// Node's socket errors when the server is gone, refuses, resets or cannot be found.
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+// postgres.js's own codes for a connection that closed, ended, was destroyed or never opened in time.
+const DRIVER_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+// PostgreSQL: admin shutdown, crash shutdown, cannot connect now (starting up / shutting down), too many
+// connections; class 08 is "connection exception".
+const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+/**
+ * Is this the database being unreachable (not a bug in a query)? drizzle wraps driver errors
+ * (DrizzleQueryError: "Failed query ...") with the driver's error as `cause`, and Node may report a
+ * failed connect as an AggregateError, so the whole chain is looked at.
+ */
+export function isDatabaseUnavailable(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && (SOCKET_CODES.has(code) || DRIVER_CODES.has(code) || SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) {
+    return true;
+  }
+  const nested = [(e as { cause?: unknown }).cause, ...((e as { errors?: unknown }).errors instanceof Array ? (e as { errors: unknown[] }).errors : [])];
+  return nested.some((n) => isDatabaseUnavailable(n, depth + 1));
 }

@@ -19,7 +19,7 @@ import { AuditCursorSchema, AuditEventSchema, AuditFilterParams, AuditPageSchema
 type Op = {
   summary: string;
   body?: z.ZodType;
-  ok: { status: number; schema: z.ZodType; description: string };
+  ok: { status: number; schema: z.ZodType; description: string; contentType?: string };
   errors: number[];
   params?: string[];
   query?: { name: string; schema: z.ZodType; description: string }[];
@@ -45,6 +45,32 @@ const errorText: Record<number, string> = {
 const cmdErrors = [400, 401, 404, 409, 412, 413, 415, 422];
 
 const ops: Record<string, Record<string, Op>> = {
+  '/api/health': {
+    get: {
+      summary: 'Liveness: the process is up (does not touch the database)',
+      ok: { status: 200, schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number().int() }), description: 'Alive' },
+      errors: [],
+      auth: false,
+    },
+  },
+  '/api/ready': {
+    get: {
+      summary: 'Readiness: the database answers and every migration of this build is applied',
+      ok: { status: 200, schema: z.object({ status: z.literal('ready'), database: z.enum(['pglite', 'postgres']), migrations: z.number().int() }), description: 'Ready' },
+      errors: [503],
+      errorText: { 503: 'Not ready: database_unavailable, or migrations_pending with details.missing naming the migrations (Retry-After)' },
+      auth: false,
+    },
+  },
+  '/api/metrics': {
+    get: {
+      summary: 'Prometheus metrics (text exposition 0.0.4); with METRICS_TOKEN set, send Authorization: Bearer <token>',
+      ok: { status: 200, schema: z.string(), description: 'Counters, histograms, subscriber lag and process gauges', contentType: 'text/plain; version=0.0.4' },
+      errors: [401],
+      errorText: { 401: 'METRICS_TOKEN is set and the bearer token is missing or wrong' },
+      auth: false,
+    },
+  },
   '/api/products': {
     get: { summary: 'The catalog', ok: { status: 200, schema: z.object({ products: z.array(ProductSchema) }), description: 'Products' }, errors: [], auth: false },
   },
@@ -249,7 +275,7 @@ function build(): Json {
           : []),
       ];
       const responses: Record<string, unknown> = {
-        [op.ok.status]: { description: op.ok.description, content: { 'application/json': { schema: schema(op.ok.schema) } } },
+        [op.ok.status]: { description: op.ok.description, content: { [op.ok.contentType ?? 'application/json']: { schema: schema(op.ok.schema) } } },
       };
       for (const status of op.errors) {
         responses[status] = { description: op.errorText?.[status] ?? errorText[status], content: { 'application/json': { schema: schema(ErrorSchema) } } };

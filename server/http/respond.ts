@@ -1,15 +1,14 @@
 import 'server-only';
-import { randomUUID } from 'node:crypto';
 import { NextResponse, type NextRequest } from 'next/server';
 import type { z } from 'zod';
 import { AppError, fromZod, toAppError } from './errors';
 import { log } from '../log';
+import { requestIdFrom, runWithRequestContext } from './request-context';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export function requestId(req: Request): string {
-  const given = req.headers.get('x-request-id');
-  return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  return requestIdFrom(req.headers.get('x-request-id'));
 }
 
 export function errorResponse(e: AppError, reqId: string) {
@@ -21,29 +20,45 @@ export function errorResponse(e: AppError, reqId: string) {
 
 type Ctx<P> = { params: Promise<P> };
 
-/** Wraps a route handler: one place turns thrown errors into JSON answers and stamps the request id. */
+/**
+ * Wraps a route handler: one place turns thrown errors into JSON answers and stamps the request id. The
+ * handler runs inside the request context, so every log line it causes carries the id.
+ */
 export function route<P = Record<string, never>>(
   fn: (req: NextRequest, ctx: { params: P; requestId: string }) => Promise<Response>,
 ) {
   return async (req: NextRequest, ctx: Ctx<P>): Promise<Response> => {
     const reqId = requestId(req);
-    const started = performance.now();
-    let res: Response;
-    try {
-      res = await fn(req, { params: await ctx.params, requestId: reqId });
-      res.headers.set('x-request-id', reqId);
-      if (!res.headers.has('cache-control')) res.headers.set('cache-control', 'no-store');
-    } catch (e) {
-      const err = toAppError(e);
-      if (err.status >= 500) log.error({ err: e, requestId: reqId, method: req.method, path: req.nextUrl.pathname }, 'request failed');
-      res = errorResponse(err, reqId);
-    }
-    log.info(
-      { requestId: reqId, method: req.method, path: req.nextUrl.pathname, status: res.status, ms: Math.round(performance.now() - started) },
-      'request',
-    );
-    return res;
+    return runWithRequestContext({ requestId: reqId }, () => handle(fn, req, ctx, reqId));
   };
+}
+
+async function handle<P>(
+  fn: (req: NextRequest, ctx: { params: P; requestId: string }) => Promise<Response>,
+  req: NextRequest,
+  ctx: Ctx<P>,
+  reqId: string,
+): Promise<Response> {
+  const started = performance.now();
+  let res: Response;
+  try {
+    res = await fn(req, { params: await ctx.params, requestId: reqId });
+    res.headers.set('x-request-id', reqId);
+    if (!res.headers.has('cache-control')) res.headers.set('cache-control', 'no-store');
+  } catch (e) {
+    const err = toAppError(e);
+    if (err.code === 'database_unavailable') {
+      // Expected during an outage, one per request: the cause in a line, not a stack trace each time.
+      const cause = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      log.warn({ method: req.method, path: req.nextUrl.pathname, cause: cause.cause?.code ?? cause.code ?? cause.cause?.message ?? cause.message }, 'database unavailable');
+    } else if (err.status >= 500) log.error({ err: e, method: req.method, path: req.nextUrl.pathname }, 'request failed');
+    res = errorResponse(err, reqId);
+  }
+  log.info(
+    { method: req.method, path: req.nextUrl.pathname, status: res.status, ms: Math.round(performance.now() - started) },
+    'request',
+  );
+  return res;
 }
 
 /**
