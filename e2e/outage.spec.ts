@@ -21,7 +21,7 @@ import { signIn } from './fixtures/api';
 const OUTAGE_MS = 10_000;
 const SLOW_MS = 6_000; // generous: the connect timeout is 3 s; anything near this is a hang, not a slow answer
 
-const port = Number(process.env.E2E_OUTAGE_PORT ?? Number(process.env.E2E_PORT ?? 3100) + 1);
+const port = Number(process.env.E2E_OUTAGE_PORT ?? Number(process.env.E2E_PORT ?? 3100) + 5);
 const baseURL = `http://127.0.0.1:${port}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
