@@ -15,6 +15,8 @@ import { renderMetrics } from './scrape';
 const session = vi.hoisted(() => ({ user: null as SignedInUser | null }));
 vi.mock('@/server/auth', () => ({ currentUser: async () => session.user }));
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
+// The request's headers (the rate limits read the client address from them); no x-request-id among them.
+vi.mock('next/headers', () => ({ headers: async () => new Headers({ 'x-forwarded-for': '127.0.0.1' }) }));
 
 const alice = { actor: { userId: 'user-alice', role: 'shopper' as const } };
 
