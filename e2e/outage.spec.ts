@@ -64,6 +64,9 @@ test.beforeAll(async ({}, testInfo) => {
       AUTH_SECRET: randomBytes(32).toString('hex'),
       LOG_LEVEL: 'warn',
       NEXT_TELEMETRY_DISABLED: '1',
+      // This spec measures outage answers; fast 503s let its load loop outrun the command limit, and a
+      // 429 would hide the answer under test (rate limits have their own spec).
+      RATE_LIMIT_DISABLED: '1',
     },
   });
   const deadline = Date.now() + 120_000;
