@@ -36,6 +36,24 @@ describe('PGlite folder lock', () => {
     }
   });
 
+  it('takes over a lock whose owner was killed but not yet reaped (a zombie)', async () => {
+    const dir = scratch();
+    // `true` exits at once; its parent then becomes `sleep`, which never reaps it: a zombie for 30 s.
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30']);
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d).trim()))));
+      for (let i = 0; i < 50 && !fs.readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8')).toContain(') Z');
+      expect(() => process.kill(zombie, 0)).not.toThrow(); // signal 0 alone would call it alive
+      fs.writeFileSync(lockPath(dir), String(zombie));
+      const release = acquirePgliteLock(dir);
+      expect(fs.readFileSync(lockPath(dir), 'utf8')).toBe(String(process.pid));
+      release();
+    } finally {
+      parent.kill();
+    }
+  });
+
   it('takes over a lock left by a process that is gone, and releases it', () => {
     const dir = scratch();
     fs.writeFileSync(lockPath(dir), '999999999');

@@ -21,9 +21,16 @@ export class PgliteInUseError extends Error {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process stays a zombie until its parent (or init, for an orphan) reaps it, and signal 0
+  // still reaches a zombie: on Linux, read its state so a crashed owner's lock counts as stale at once.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true; // no /proc: trust the signal
   }
 }
 

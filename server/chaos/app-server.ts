@@ -74,7 +74,10 @@ export class AppServer {
       }
       await this.exited;
     }
-    // The group's other members (the Next server) die with it; wait until nothing listens any more.
+    // The group's other members (the node process tsx runs start.ts in, which owns the PGlite lock, and
+    // the Next server) die with it but are reaped on their own time: wait until the whole group is gone
+    // and nothing listens any more, or a restart can find the lock's owner still there.
+    for (let i = 0; i < 100 && groupAlive(child.pid); i++) await sleep(100);
     for (let i = 0; i < 100 && (await listening(this.port)); i++) await sleep(100);
     this.child = null;
   }
@@ -82,6 +85,15 @@ export class AppServer {
   /** Graceful stop (SIGTERM, then SIGKILL after the grace period). */
   stop() {
     return this.kill('SIGTERM');
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
