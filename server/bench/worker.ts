@@ -1,0 +1,273 @@
+// One measured workload in a fresh process:
+//   tsx --conditions=react-server server/bench/worker.ts <scenario> <variant> <n>
+// env: BENCH_URL (scratch database), BENCH_WARMUP_MS, BENCH_MEASURE_MS.
+// Runs `n` closed-loop clients (or, for `read`, one client reading n-event streams): warm-up first,
+// then counts what completes inside the measuring window. Prints one JSON line (WorkerResult).
+// `capture <variant>` runs one command after a warm-up and prints every statement it sent.
+import { performance } from 'node:perf_hooks';
+import { eq, inArray } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { openDatabase, setDbHandle, type Db, type DbHandle } from '../../db/client';
+import * as schema from '../../db/schema';
+import { products, streams } from '../../db/schema';
+import { toSnapshot } from '../catalog/queries';
+import { decide } from '../cart/decide';
+import { toEnvelope } from '../cart/envelope';
+import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope } from '../cart/events';
+import { evolve, fold, type CartState } from '../cart/evolve';
+import { addItem, loadCart } from '../cart/handler';
+import { projectCart } from '../cart/projections';
+import { writeSnapshotsFor } from '../cart/snapshots';
+import { currentSchemaVersion } from '../cart/upcast';
+import { append, readStream } from '../eventstore';
+import { benchMeta, benchProducts, cartIdOf, longCartId, CARTS_PER_SET, ownerOf, prng, productIds, quantile, type CartSet } from './common';
+import { emmettCartStream, emmettLongStream, emmettPlainStream, openEmmett, toEnvelopeFromEmmett, type EmmettCartEvent } from './emmett';
+
+export type WorkerResult = {
+  scenario: string;
+  variant: string;
+  n: number;
+  ops: number;
+  events: number;
+  errors: number;
+  seconds: number;
+  opsPerSec: number;
+  eventsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssMb: number;
+  note?: string;
+  firstError?: string;
+};
+
+type Op = (client: number, rnd: () => number) => Promise<number>;
+
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
+const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 3000);
+
+/** `clients` loops of `op`; operations that complete inside the measuring window are counted (throughput = completions / window). */
+async function runLoad(clients: number, op: Op) {
+  const start = performance.now();
+  const from = start + WARMUP_MS;
+  const to = from + MEASURE_MS;
+  const latencies: number[] = [];
+  let events = 0;
+  let errors = 0;
+  let firstError: unknown;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const rnd = prng(1000 + c);
+      while (performance.now() < to) {
+        const t0 = performance.now();
+        try {
+          const n = await op(c, rnd);
+          const t1 = performance.now();
+          if (t1 >= from && t1 <= to) {
+            latencies.push(t1 - t0);
+            events += n;
+          }
+        } catch (e) {
+          errors++;
+          firstError ??= e;
+          if (errors > 50 && errors > latencies.length) throw e;
+        }
+      }
+    }),
+  );
+  if (firstError) console.error('[worker] first error:', firstError);
+  const seconds = MEASURE_MS / 1000;
+  return {
+    ops: latencies.length,
+    events,
+    errors,
+    seconds,
+    opsPerSec: latencies.length / seconds,
+    eventsPerSec: events / seconds,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    ...(firstError ? { firstError: String((firstError as Error).message ?? firstError).slice(0, 200) } : {}),
+  };
+}
+
+// ------------------------------------------------------------------ our side
+
+const pick = <T>(xs: T[], rnd: () => number) => xs[Math.floor(rnd() * xs.length)];
+
+/** One AddItem command through the real handler (lock, load, decide, append, project, snapshot). */
+const oursOneEvent =
+  (set: CartSet): Op =>
+  async (_c, rnd) => {
+    const i = Math.floor(rnd() * CARTS_PER_SET);
+    const r = await addItem({ actor: { userId: ownerOf(i), role: 'shopper' } }, cartIdOf(set, i), { productId: pick(productIds, rnd), quantity: 1 });
+    return r.events.length;
+  };
+
+/**
+ * A command of 10 events. No cart command decides more than one event, so this mirrors the handler's
+ * executeCommand step by step with the same modules (lock the stream row, loadCart, read products,
+ * decide 10 AddItems, append, fold, projectCart, writeSnapshotsFor) in one transaction; products are
+ * read with one statement instead of ten.
+ */
+async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () => number): Promise<number> {
+  const streamId = cartStreamId(cartId);
+  return db.transaction(async (tx) => {
+    await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
+    const { state } = await loadCart(tx, cartId);
+    if (!state) throw new Error(`no cart ${cartId}`);
+    const ids = [...productIds].sort(() => rnd() - 0.5).filter((id) => (state.items.find((l) => l.productId === id)?.quantity ?? 0) < 98).slice(0, 10);
+    const rows = await tx.select().from(products).where(inArray(products.id, ids));
+    const byId = new Map(rows.map((p) => [p.id, p]));
+    let draft: CartState = state;
+    const newEvents: CartEvent[] = [];
+    for (const id of ids) {
+      const p = byId.get(id)!;
+      const [e] = decide(
+        { type: 'AddItem', data: { productId: id, quantity: 1, product: toSnapshot({ ...p, imageUrl: p.imageUrl }) } },
+        draft,
+      );
+      newEvents.push(e);
+      draft = evolve(draft, { ...e, version: draft.version + 1, occurredAt: draft.updatedAt } as CartEventEnvelope);
+    }
+    const appended = await append(tx, streamId, newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })), {
+      streamType: CART_STREAM_TYPE,
+      expectedVersion: state.version,
+      metadata: benchMeta(userId),
+      occurredAt: new Date(),
+    });
+    const envelopes = appended.events.map(toEnvelope);
+    const after = fold(envelopes, state)!;
+    await projectCart(tx, after, envelopes);
+    await writeSnapshotsFor(tx, streamId, state, envelopes);
+    return envelopes.length;
+  });
+}
+
+const itemAdded = (rnd: () => number): CartEvent => {
+  const p = pick(benchProducts, rnd);
+  return { type: 'ItemAdded', data: { productId: p.id, name: p.name, unitPriceCents: p.priceCents, quantity: 1 } };
+};
+
+// ------------------------------------------------------------------ wiring
+
+function openOurs(url: string, poolMax: number): DbHandle {
+  const h = openDatabase({ url, poolMax });
+  setDbHandle(h);
+  return h;
+}
+
+/** A handle whose postgres.js client reports every statement it sends to `sink` while `on()` says so. */
+function openCapturing(url: string, sink: { on: boolean; log: { sql: string; params: unknown[] }[] }): DbHandle {
+  const client = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    debug: (_conn, query, params) => {
+      if (sink.on) sink.log.push({ sql: query.trim().replace(/\s+/g, ' '), params: params.map((p) => (p instanceof Date ? p.toISOString() : p)) });
+    },
+  });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  const h: DbHandle = { db, kind: 'postgres', close: () => client.end({ timeout: 5 }), exec: async (q) => void (await client.unsafe(q)) };
+  setDbHandle(h);
+  return h;
+}
+
+async function main() {
+  const [scenario, variant, nArg] = process.argv.slice(2);
+  const n = Number(nArg ?? 1);
+  const url = process.env.BENCH_URL;
+  if (!url) throw new Error('BENCH_URL is not set');
+  let result: Omit<WorkerResult, 'scenario' | 'variant' | 'n' | 'rssMb'>;
+  let note: string | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    if (scenario === 'capture') {
+      const sink = { on: false, log: [] as { sql: string; params: unknown[] }[] };
+      const h = openCapturing(url, sink);
+      cleanups.push(h.close);
+      const rnd = prng(42);
+      const op: Op = variant === 'ours10' ? (_c, r) => tenEventCommand(h.db, cartIdOf('ours10', 0), ownerOf(0), r) : oursOneEvent('ours');
+      await op(0, rnd);
+      sink.on = true;
+      await op(0, rnd);
+      sink.on = false;
+      process.stdout.write(JSON.stringify({ statements: sink.log }) + '\n');
+      return;
+    }
+    if (scenario === 's1' || (scenario === 's2' && variant === 'ours-inline')) {
+      const h = openOurs(url, n);
+      cleanups.push(h.close);
+      const op: Op =
+        variant === 'ours10'
+          ? (_c, rnd) => {
+              const i = Math.floor(rnd() * CARTS_PER_SET);
+              return tenEventCommand(h.db, cartIdOf('ours10', i), ownerOf(i), rnd);
+            }
+          : oursOneEvent(scenario === 's2' ? 's2' : 'ours');
+      result = await runLoad(n, op);
+    } else if (scenario === 's2' && variant === 'ours-append') {
+      const h = openOurs(url, n);
+      cleanups.push(h.close);
+      result = await runLoad(n, async (_c, rnd) => {
+        const i = Math.floor(rnd() * CARTS_PER_SET);
+        const r = await h.db.transaction((tx) =>
+          append(tx, `bench-append-${i}`, [{ ...itemAdded(rnd), schemaVersion: currentSchemaVersion('ItemAdded') }], {
+            streamType: CART_STREAM_TYPE,
+            expectedVersion: 'any',
+            metadata: benchMeta(ownerOf(i)),
+            occurredAt: new Date(),
+          }),
+        );
+        return r.events.length;
+      });
+    } else if (scenario === 's2' && variant.startsWith('emmett-')) {
+      const inline = variant.startsWith('emmett-inline');
+      const defaultPool = variant.endsWith('-default');
+      const em = openEmmett(url, { inline, poolMax: defaultPool ? undefined : n });
+      cleanups.push(em.close);
+      note = defaultPool ? "Emmett's own pool (pg.Pool default max 10)" : `pg.Pool max ${n}`;
+      result = await runLoad(n, async (_c, rnd) => {
+        const i = Math.floor(rnd() * CARTS_PER_SET);
+        const e = itemAdded(rnd) as EmmettCartEvent;
+        await em.store.appendToStream(inline ? emmettCartStream(i) : emmettPlainStream(i), [e]);
+        return 1;
+      });
+    } else if (scenario === 'read') {
+      // n = stream length; one client reading and folding the whole stream again and again.
+      if (variant === 'ours') {
+        const h = openOurs(url, 1);
+        cleanups.push(h.close);
+        const streamId = cartStreamId(longCartId(n));
+        result = await runLoad(1, async () => {
+          const evs = await readStream(h.db, streamId);
+          const s = fold(evs.map(toEnvelope));
+          if (!s || s.version !== n) throw new Error(`folded to ${s?.version}, expected ${n}`);
+          return evs.length;
+        });
+      } else {
+        const em = openEmmett(url, { inline: false, poolMax: 1 });
+        cleanups.push(em.close);
+        result = await runLoad(1, async () => {
+          const r = await em.store.readStream<EmmettCartEvent>(emmettLongStream(n));
+          const s = fold(r.events.map((e) => toEnvelopeFromEmmett(e!)));
+          if (!s || s.version !== n) throw new Error(`folded to ${s?.version}, expected ${n}`);
+          return r.events.length;
+        });
+      }
+    } else {
+      throw new Error(`unknown workload ${scenario} ${variant}`);
+    }
+  } finally {
+    setDbHandle(undefined);
+    for (const c of cleanups) await c().catch(() => {});
+  }
+  const out: WorkerResult = { scenario, variant, n, ...result, rssMb: process.memoryUsage.rss() / 2 ** 20, ...(note ? { note } : {}) };
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error('[worker] failed:', e);
+    process.exit(1);
+  },
+);
