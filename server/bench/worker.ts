@@ -4,6 +4,7 @@
 // Runs `n` closed-loop clients (or, for `read`, one client reading n-event streams): warm-up first,
 // then counts what completes inside the measuring window. Prints one JSON line (WorkerResult).
 // `capture <variant>` runs one command after a warm-up and prints every statement it sent.
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { eq, inArray } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
@@ -22,7 +23,7 @@ import { writeSnapshotsFor } from '../cart/snapshots';
 import { currentSchemaVersion } from '../cart/upcast';
 import { append, readStream } from '../eventstore';
 import { benchMeta, benchProducts, cartIdOf, longCartId, CARTS_PER_SET, ownerOf, prng, productIds, quantile, type CartSet } from './common';
-import { emmettCartStream, emmettLongStream, emmettPlainStream, openEmmett, toEnvelopeFromEmmett, type EmmettCartEvent } from './emmett';
+import type { EmmettCartEvent } from './emmett';
 
 export type WorkerResult = {
   scenario: string;
@@ -39,12 +40,67 @@ export type WorkerResult = {
   rssMb: number;
   note?: string;
   firstError?: string;
+  profile?: ProfileSummary;
 };
 
 type Op = (client: number, rnd: () => number) => Promise<number>;
 
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 3000);
+
+export type ProfileSummary = { totalMs: number; byPart: { part: string; ms: number; share: number }[]; top: { frame: string; ms: number }[] };
+
+type CpuProfile = { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] };
+
+/** Where a frame's self time goes: which package, or which kind of native work. */
+function partOf(fn: string, url: string): string {
+  if (fn === '(idle)') return 'idle (waiting for the database)';
+  if (fn === '(garbage collector)') return 'garbage collection';
+  if (fn === 'writeBuffer' || fn === 'writev' || fn === 'writeUtf8String') return 'socket writes (syscalls)';
+  if (fn === 'dispatch' && url === '') return 'inspector (the profiler itself)';
+  if (url.includes('eventcart-bench/worker.mjs')) return 'eventcart code';
+  const m = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+  if (m) return m[1];
+  if (url.includes('/server/') || url.includes('/db/')) return 'eventcart code';
+  if (url.startsWith('node:') || url === '') return `node internals / native (${fn || 'anonymous'})`.replace(/ \((program|anonymous)\)$/, '');
+  return 'other';
+}
+
+function summarise(p: CpuProfile): ProfileSummary {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parts = new Map<string, number>();
+  const frames = new Map<string, number>();
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    const n = byId.get(id)!;
+    const dt = p.timeDeltas[i] / 1000;
+    total += dt;
+    const part = partOf(n.callFrame.functionName, n.callFrame.url);
+    const key = part.startsWith('node internals') ? 'node internals / native' : part;
+    parts.set(key, (parts.get(key) ?? 0) + dt);
+    const frame = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(server|db)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+    frames.set(frame, (frames.get(frame) ?? 0) + dt);
+  });
+  return {
+    totalMs: total,
+    byPart: [...parts].sort((a, b) => b[1] - a[1]).map(([part, ms]) => ({ part, ms, share: ms / total })),
+    top: [...frames].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([frame, ms]) => ({ frame, ms })),
+  };
+}
+
+/** With BENCH_PROFILE=1, a CPU profile of the measuring window only. */
+async function profileWindow(from: number, to: number): Promise<ProfileSummary | undefined> {
+  if (process.env.BENCH_PROFILE !== '1') return undefined;
+  const session = new Session();
+  session.connect();
+  await new Promise((r) => setTimeout(r, Math.max(0, from - performance.now())));
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  await new Promise((r) => setTimeout(r, Math.max(0, to - performance.now())));
+  const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
+  session.disconnect();
+  return summarise(profile);
+}
 
 /** `clients` loops of `op`; operations that complete inside the measuring window are counted (throughput = completions / window). */
 async function runLoad(clients: number, op: Op) {
@@ -55,6 +111,7 @@ async function runLoad(clients: number, op: Op) {
   let events = 0;
   let errors = 0;
   let firstError: unknown;
+  const profiling = profileWindow(from, to);
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
       const rnd = prng(1000 + c);
@@ -76,6 +133,7 @@ async function runLoad(clients: number, op: Op) {
     }),
   );
   if (firstError) console.error('[worker] first error:', firstError);
+  const profile = await profiling;
   const seconds = MEASURE_MS / 1000;
   return {
     ops: latencies.length,
@@ -86,6 +144,7 @@ async function runLoad(clients: number, op: Op) {
     eventsPerSec: events / seconds,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
+    ...(profile ? { profile } : {}),
     ...(firstError ? { firstError: String((firstError as Error).message ?? firstError).slice(0, 200) } : {}),
   };
 }
@@ -220,6 +279,7 @@ async function main() {
         return r.events.length;
       });
     } else if (scenario === 's2' && variant.startsWith('emmett-')) {
+      const { openEmmett, emmettCartStream, emmettPlainStream } = await import('./emmett');
       const inline = variant.startsWith('emmett-inline');
       const defaultPool = variant.endsWith('-default');
       const em = openEmmett(url, { inline, poolMax: defaultPool ? undefined : n });
@@ -244,6 +304,7 @@ async function main() {
           return evs.length;
         });
       } else {
+        const { openEmmett, emmettLongStream, toEnvelopeFromEmmett } = await import('./emmett');
         const em = openEmmett(url, { inline: false, poolMax: 1 });
         cleanups.push(em.close);
         result = await runLoad(1, async () => {

@@ -29,7 +29,8 @@ import {
 } from '../bench/common';
 import { seedEmmett, type EmmettCartEvent } from '../bench/emmett';
 import { pgbenchScript, pgbenchVersion, runPgbench, type Captured, type PgbenchResult } from '../bench/pgbench';
-import { roundRobin, runWorker, workerWorkload, type Summary, type Timing, type Workload } from '../bench/runner';
+import { bundleWorker, roundRobin, runWorker, workerWorkload, type Summary, type Timing, type Workload } from '../bench/runner';
+import type { ProfileSummary } from '../bench/worker';
 
 type Config = {
   mode: 'quick' | 'full';
@@ -45,10 +46,10 @@ const QUICK: Config = {
   mode: 'quick',
   rounds: 3,
   timing: { warmupMs: 1000, measureMs: 1000 },
-  clients: [1, 16],
+  clients: [16],
   clients10: [16],
   s2Clients: [16],
-  readLengths: [100, 1000],
+  readLengths: [1000],
 };
 const FULL: Config = {
   mode: 'full',
@@ -129,6 +130,8 @@ function pgbenchWorkload(url: string, timing: Timing, key: string, label: string
   };
 }
 
+type Profile = ProfileSummary & { clients: number; opsPerSec: number };
+
 type Comparison = {
   scenario: string;
   what: string;
@@ -179,6 +182,7 @@ async function main() {
   log(`${cfg.mode} run: ${cfg.rounds} rounds, warm-up ${cfg.timing.warmupMs} ms, measure ${cfg.timing.measureMs} ms per workload; load average ${env.loadStart.toFixed(1)}`);
   if (!env.pgbench) log(`pgbench not found at ${process.env.PGBENCH ?? '/usr/bin/pgbench'} (Debian: apt-get install postgresql-client): the ceiling column is skipped`);
 
+  await bundleWorker();
   let scratch: Scratch | undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eventcart-bench-'));
   const groups: Workload[][] = [];
@@ -187,6 +191,7 @@ async function main() {
   const scripts: Record<string, { script: string; notes: string[]; statements: Captured }> = {};
   let results = new Map<string, Summary>();
   let snapshotsDoc: string | null = null;
+  let profile: Profile | undefined;
   try {
     scratch = await createScratch(base);
     const url = scratch.url;
@@ -236,22 +241,28 @@ async function main() {
       for (const c of cfg.s2Clients) {
         const v = (variant: string, label: string): Workload =>
           workerWorkload(url, cfg.timing, `s2-${variant}-${c}`, `${label}, ${c} clients`, ['s2', variant, String(c)]);
+        // Emmett's default pool (max 10) differs from a pool of `c` only above 10 clients; the quick run skips it.
+        const defaults = cfg.mode === 'full' && c > 10;
         groups.push([
           v('ours-append', 'ours: event store append (1 event, own transaction)'),
           v('emmett-append', `Emmett appendToStream (pool ${c})`),
-          v('emmett-append-default', 'Emmett appendToStream (its default pool)'),
+          ...(defaults ? [v('emmett-append-default', 'Emmett appendToStream (its default pool)')] : []),
         ]);
         groups.push([
           v('ours-inline', 'ours: AddItem command through the handler (inline read model)'),
           v('emmett-inline', `Emmett appendToStream + inline Pongo projection (pool ${c})`),
-          v('emmett-inline-default', 'Emmett + inline projection (its default pool)'),
+          ...(defaults ? [v('emmett-inline-default', 'Emmett + inline projection (its default pool)')] : []),
         ]);
         comparisons.push(
           { scenario: 's2', what: `plain append, ${c} clients, Emmett pool ${c}`, ours: `s2-ours-append-${c}`, base: `s2-emmett-append-${c}`, metric: 'opsPerSec', target: 2 },
-          { scenario: 's2', what: `plain append, ${c} clients, Emmett default pool`, ours: `s2-ours-append-${c}`, base: `s2-emmett-append-default-${c}`, metric: 'opsPerSec' },
           { scenario: 's2', what: `with inline read model, ${c} clients, Emmett pool ${c}`, ours: `s2-ours-inline-${c}`, base: `s2-emmett-inline-${c}`, metric: 'opsPerSec', target: 3 },
-          { scenario: 's2', what: `with inline read model, ${c} clients, Emmett default pool`, ours: `s2-ours-inline-${c}`, base: `s2-emmett-inline-default-${c}`, metric: 'opsPerSec' },
         );
+        if (defaults) {
+          comparisons.push(
+            { scenario: 's2', what: `plain append, ${c} clients, Emmett default pool`, ours: `s2-ours-append-${c}`, base: `s2-emmett-append-default-${c}`, metric: 'opsPerSec' },
+            { scenario: 's2', what: `with inline read model, ${c} clients, Emmett default pool`, ours: `s2-ours-inline-${c}`, base: `s2-emmett-inline-default-${c}`, metric: 'opsPerSec' },
+          );
+        }
       }
     }
     if (want('read')) {
@@ -264,6 +275,22 @@ async function main() {
       }
     }
     results = await roundRobin(groups, cfg.rounds, log);
+    if (want('s1')) {
+      // One more run of the handler at the highest client count, with a CPU profile of its measuring window.
+      const c = Math.max(...cfg.clients);
+      const prev = process.env.BENCH_PROFILE;
+      process.env.BENCH_PROFILE = '1';
+      try {
+        const r = await runWorker(scratch.url, cfg.timing, ['s1', 'ours', String(c)]);
+        if (r.profile) profile = { clients: c, opsPerSec: r.opsPerSec, ...r.profile };
+        log(`profiled the handler at ${c} clients: ${r.opsPerSec.toFixed(0)} ops/s`);
+      } catch (e) {
+        log(`profile run failed: ${(e as Error).message.slice(0, 300)}`);
+      } finally {
+        if (prev === undefined) delete process.env.BENCH_PROFILE;
+        else process.env.BENCH_PROFILE = prev;
+      }
+    }
   } finally {
     if (scratch) await scratch.drop();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -280,7 +307,7 @@ async function main() {
 
   env.loadEnd = os.loadavg()[0];
   const seconds = (performance.now() - started) / 1000;
-  writeReport({ cfg, env, seconds, results, comparisons, groups, pgbenchRuns, scripts, snapshotsDoc });
+  writeReport({ cfg, env, seconds, results, comparisons, groups, pgbenchRuns, scripts, snapshotsDoc, profile });
   log(`done in ${seconds.toFixed(0)} s: docs/benchmarks.md, docs/benchmarks.json`);
 }
 
@@ -294,6 +321,7 @@ function writeReport(r: {
   pgbenchRuns: Record<string, PgbenchResult[]>;
   scripts: Record<string, { script: string; notes: string[]; statements: Captured }>;
   snapshotsDoc: string | null;
+  profile?: Profile;
 }) {
   const { cfg, env, results, comparisons } = r;
   const ratios = comparisons.map((c) => ({ ...c, ratio: ratioOf(results, c) }));
@@ -305,6 +333,7 @@ function writeReport(r: {
     results: Object.fromEntries([...results.entries()]),
     ratios,
     pgbench: r.pgbenchRuns,
+    profile: r.profile,
     scripts: Object.fromEntries(Object.entries(r.scripts).map(([k, v]) => [k, { script: v.script, notes: v.notes }])),
   };
   fs.mkdirSync('docs', { recursive: true });
@@ -406,6 +435,20 @@ function writeReport(r: {
       for (const p of per) L.push(`| ${p.ms.toFixed(3)} | \`${p.sql.replace(/\|/g, '/').slice(0, 90)}\` |`);
       L.push('');
     }
+    if (r.profile) {
+      const p = r.profile;
+      L.push(
+        `A CPU profile of the worker process during one ${(p.totalMs / 1000).toFixed(0)} s measuring window of the handler at ${p.clients} clients`,
+        `(${fmt(p.opsPerSec)} commands/s; \`BENCH_PROFILE=1\`, node:inspector), self time by where it is spent:`,
+        '',
+        '| part | ms | share |',
+        '|---|---:|---:|',
+        ...p.byPart.slice(0, 10).map((x) => `| ${x.part} | ${fmt(x.ms)} | ${(x.share * 100).toFixed(0)} % |`),
+        '',
+        `Top frames: ${p.top.slice(0, 8).map((f) => `\`${f.frame}\` ${fmt(f.ms)} ms`).join(', ')}.`,
+        '',
+      );
+    }
     L.push(
       'Reading the figures: at one client the command is a chain of round trips, so ours/ceiling there is the cost of Node',
       '(drizzle building the SQL, postgres.js, decide/evolve, zod parsing the snapshot, the sha256 fingerprint) per round',
@@ -436,7 +479,9 @@ function writeReport(r: {
   L.push(
     '- HTTP (JSON API under autocannon vs a bare node:http server, GET /api/carts/{id}, /cart render, server action), subscriber lag under that load, server RSS at rest and under load;',
     '- rebuild over 1,000,000 events beside a plain read, with peak memory; PGlite cold start and appends vs a raw PGlite loop in this harness;',
-    cfg.mode === 'quick' ? '- this quick run measures 1 and 16 clients (10-event commands at 16), Emmett at 16, streams of 100 and 1,000 events; the full run adds 4 and 64 clients and 10,000-event streams.' : '',
+    cfg.mode === 'quick'
+      ? "- this quick run measures 16 clients only, Emmett at 16 without its default pool, and 1,000-event streams; the full run measures 1, 4, 16 and 64 clients, Emmett's default pool, and 100-, 1,000- and 10,000-event streams."
+      : '',
   );
   L.push('');
   fs.writeFileSync('docs/benchmarks.md', L.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n'));
