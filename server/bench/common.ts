@@ -5,11 +5,12 @@ import postgres from 'postgres';
 import { demoProducts } from '../../db/catalog-data';
 import { openDatabase, type DbHandle } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
-import { carts, events, products, streams } from '../../db/schema';
+import { carts, events, products, snapshots, streams } from '../../db/schema';
 import { seedDemo } from '../../db/seed';
 import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope } from '../cart/events';
 import { evolve, type CartState } from '../cart/evolve';
 import { cartRow } from '../cart/projections';
+import { CART_STATE_SCHEMA_VERSION } from '../cart/snapshots';
 import { currentSchemaVersion } from '../cart/upcast';
 
 export const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -97,25 +98,39 @@ function seedHistory(cartId: string, userId: string, at: Date): CartEventEnvelop
   return evs.map((e, i) => ({ ...e, version: i + 1, occurredAt: at.toISOString() }) as CartEventEnvelope);
 }
 
-/** Migrates, seeds the catalog (stock a million) and CARTS_PER_SET carts per set, in bulk SQL. */
+/** Migrates, seeds the catalog (stock a million) and `cartsPerSet` carts per set, in bulk SQL. */
+export async function prepareDb(h: DbHandle, cartsPerSet = CARTS_PER_SET, sets: CartSet[] = CART_SETS): Promise<void> {
+  await migrateDatabase(h);
+  await seedDemo(h.db);
+  await h.db.update(products).set({ stock: 1_000_000 });
+  await seedCarts(h, cartsPerSet, sets);
+}
+
 export async function prepareScratch(url: string): Promise<void> {
   const h = openDatabase({ url, poolMax: 2 });
   try {
-    await migrateDatabase(h);
-    await seedDemo(h.db);
-    await h.db.update(products).set({ stock: 1_000_000 });
-    await seedCarts(h);
+    await prepareDb(h);
     await h.exec('vacuum analyze');
   } finally {
     await h.close();
   }
 }
 
-async function seedCarts(h: DbHandle) {
+/** The parent's side: a migrated, seeded PGlite folder that pglite workers copy. */
+export async function preparePgliteTemplate(dir: string) {
+  const h = openDatabase({ pgliteDir: dir });
+  try {
+    await prepareDb(h, 20, ['ours']);
+  } finally {
+    await h.close();
+  }
+}
+
+async function seedCarts(h: DbHandle, cartsPerSet: number, sets: CartSet[]) {
   const at = new Date(Date.UTC(2026, 0, 1));
-  for (const set of CART_SETS) {
-    for (let from = 0; from < CARTS_PER_SET; from += 250) {
-      const batch = Array.from({ length: Math.min(250, CARTS_PER_SET - from) }, (_, k) => {
+  for (const set of sets) {
+    for (let from = 0; from < cartsPerSet; from += 250) {
+      const batch = Array.from({ length: Math.min(250, cartsPerSet - from) }, (_, k) => {
         const i = from + k;
         const cartId = cartIdOf(set, i);
         const evs = seedHistory(cartId, ownerOf(i), at);
@@ -162,7 +177,12 @@ export function longHistory(cartId: string, userId: string, n: number, at: Date)
   return out;
 }
 
-/** Our long streams (events only: read + fold reads them whole). */
+/** Snapshot every K events in the long streams, as the handler writes them (SNAPSHOT_EVERY default). */
+export const LONG_SNAPSHOT_EVERY = 100;
+/** The "middle version" asked of an n-event cart: half-way plus 50, so 50 events are folded after a snapshot. */
+export const middleVersion = (n: number) => Math.min(n, Math.floor(n / 2) + 50);
+
+/** Our long streams: the events, and a snapshot every LONG_SNAPSHOT_EVERY versions (as writeSnapshotsFor stores them). */
 export async function seedLongStreams(url: string, lengths: number[]) {
   const h = openDatabase({ url, poolMax: 1 });
   const at = new Date(Date.UTC(2026, 0, 2));
@@ -170,6 +190,15 @@ export async function seedLongStreams(url: string, lengths: number[]) {
     for (const n of lengths) {
       const cartId = longCartId(n);
       const evs = longHistory(cartId, ownerOf(0), n, at);
+      const snaps: (typeof snapshots.$inferInsert)[] = [];
+      let state: CartState | null = null;
+      for (const e of evs) {
+        state = evolve(state, e);
+        if (e.version % LONG_SNAPSHOT_EVERY === 0) {
+          snaps.push({ streamId: cartStreamId(cartId), version: e.version, schemaVersion: CART_STATE_SCHEMA_VERSION, state });
+        }
+      }
+      for (let k = 0; k < snaps.length; k += 500) await h.db.insert(snapshots).values(snaps.slice(k, k + 500));
       await h.db.insert(streams).values({ streamId: cartStreamId(cartId), streamType: CART_STREAM_TYPE, version: n });
       for (let k = 0; k < evs.length; k += 2000) {
         await h.db.insert(events).values(

@@ -4,9 +4,12 @@
 // Runs `n` closed-loop clients (or, for `read`, one client reading n-event streams): warm-up first,
 // then counts what completes inside the measuring window. Prints one JSON line (WorkerResult).
 // `capture <variant>` runs one command after a warm-up and prints every statement it sent.
+import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { openDatabase, setDbHandle, type Db, type DbHandle } from '../../db/client';
@@ -19,10 +22,10 @@ import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope 
 import { evolve, fold, type CartState } from '../cart/evolve';
 import { addItem, loadCart } from '../cart/handler';
 import { projectCart } from '../cart/projections';
-import { writeSnapshotsFor } from '../cart/snapshots';
+import { loadState, writeSnapshotsFor } from '../cart/snapshots';
 import { currentSchemaVersion } from '../cart/upcast';
 import { append, readStream } from '../eventstore';
-import { benchMeta, benchProducts, cartIdOf, longCartId, CARTS_PER_SET, ownerOf, prng, productIds, quantile, type CartSet } from './common';
+import { benchMeta, benchProducts, cartIdOf, longCartId, middleVersion, prepareDb, CARTS_PER_SET, ownerOf, prng, productIds, quantile, type CartSet } from './common';
 import type { EmmettCartEvent } from './emmett';
 
 export type WorkerResult = {
@@ -41,6 +44,8 @@ export type WorkerResult = {
   note?: string;
   firstError?: string;
   profile?: ProfileSummary;
+  /** pglite: opening, migrating and seeding the in-memory database before the warm-up. */
+  preparedMs?: number;
 };
 
 type Op = (client: number, rnd: () => number) => Promise<number>;
@@ -155,9 +160,9 @@ const pick = <T>(xs: T[], rnd: () => number) => xs[Math.floor(rnd() * xs.length)
 
 /** One AddItem command through the real handler (lock, load, decide, append, project, snapshot). */
 const oursOneEvent =
-  (set: CartSet): Op =>
+  (set: CartSet, carts = CARTS_PER_SET): Op =>
   async (_c, rnd) => {
-    const i = Math.floor(rnd() * CARTS_PER_SET);
+    const i = Math.floor(rnd() * carts);
     const r = await addItem({ actor: { userId: ownerOf(i), role: 'shopper' } }, cartIdOf(set, i), { productId: pick(productIds, rnd), quantity: 1 });
     return r.events.length;
   };
@@ -206,6 +211,60 @@ const itemAdded = (rnd: () => number): CartEvent => {
   const p = pick(benchProducts, rnd);
   return { type: 'ItemAdded', data: { productId: p.id, name: p.name, unitPriceCents: p.priceCents, quantity: 1 } };
 };
+
+// ------------------------------------------------------------------ embedded (PGlite)
+
+/**
+ * Embedded appends, one client (PGlite has one connection): `command` = AddItem through the handler,
+ * `append` = the event store's append in its own transaction, `raw` = a single-row INSERT loop into
+ * `events` (autocommit). A fresh in-memory PGlite per process, migrated and seeded before the warm-up.
+ */
+async function pgliteWorkload(variant: string) {
+  // A copy of the template the parent prepared (migrated, seeded), so every process starts from the same
+  // database without paying for initdb and migrations; in memory when there is no template.
+  const template = process.env.BENCH_PGLITE_TEMPLATE;
+  const dir = template ? fs.mkdtempSync(path.join(os.tmpdir(), 'eventcart-pglite-')) : null;
+  const t0 = performance.now();
+  if (dir) fs.cpSync(template!, path.join(dir, 'db'), { recursive: true });
+  const h = openDatabase({ pgliteDir: dir ? path.join(dir, 'db') : 'memory://' });
+  setDbHandle(h);
+  try {
+    if (!dir) await prepareDb(h, 20, ['ours']);
+    else await h.db.execute(sql`select 1`);
+    const preparedMs = performance.now() - t0;
+    let seq = 0;
+    const ops: Record<string, Op> = {
+      command: oursOneEvent('ours', 20),
+      append: async (_c, rnd) => {
+        const i = Math.floor(rnd() * 20);
+        const r = await h.db.transaction((tx) =>
+          append(tx, `bench-append-${i}`, [{ ...itemAdded(rnd), schemaVersion: currentSchemaVersion('ItemAdded') }], {
+            streamType: CART_STREAM_TYPE,
+            expectedVersion: 'any',
+            metadata: benchMeta(ownerOf(i)),
+            occurredAt: new Date(),
+          }),
+        );
+        return r.events.length;
+      },
+      raw: async (_c, rnd) => {
+        seq++;
+        const e = itemAdded(rnd);
+        await h.db.execute(sql`
+          insert into events (stream_id, stream_type, stream_version, type, schema_version, data, metadata, occurred_at)
+          values (${'bench-raw'}, 'cart', ${seq}, ${e.type}, 2, ${JSON.stringify(e.data)}::jsonb, ${JSON.stringify(benchMeta('bench-user-0'))}::jsonb, now())`);
+        return 1;
+      },
+    };
+    if (!ops[variant]) throw new Error(`unknown pglite variant ${variant}`);
+    const r = await runLoad(1, ops[variant]);
+    return { ...r, preparedMs };
+  } finally {
+    setDbHandle(undefined);
+    await h.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 // ------------------------------------------------------------------ wiring
 
@@ -314,6 +373,34 @@ async function main() {
           return r.events.length;
         });
       }
+    } else if (scenario === 'long') {
+      // n = stream length; one client asking for the cart's state again and again.
+      const h = openOurs(url, 1);
+      cleanups.push(h.close);
+      const cartId = longCartId(n);
+      const middle = middleVersion(n);
+      const ask: Record<string, () => Promise<{ version: number; events: number }>> = {
+        'snap-last': async () => {
+          const r = await loadState(h.db, cartId);
+          return { version: r.state!.version, events: r.events.length };
+        },
+        'snap-middle': async () => {
+          const r = await loadState(h.db, cartId, { toVersion: middle });
+          return { version: r.state!.version, events: r.events.length };
+        },
+        'fold-all': async () => {
+          const evs = await readStream(h.db, cartStreamId(cartId));
+          return { version: fold(evs.map(toEnvelope))!.version, events: evs.length };
+        },
+      };
+      const want = variant === 'snap-middle' ? middle : n;
+      result = await runLoad(1, async () => {
+        const r = await ask[variant]();
+        if (r.version !== want) throw new Error(`${variant}: version ${r.version}, expected ${want}`);
+        return r.events;
+      });
+    } else if (scenario === 'pglite') {
+      result = await pgliteWorkload(variant);
     } else {
       throw new Error(`unknown workload ${scenario} ${variant}`);
     }
