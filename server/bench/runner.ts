@@ -33,6 +33,9 @@ export type Timing = { warmupMs: number; measureMs: number };
 
 let workerEntry: string[] = ['--import', 'tsx', 'server/bench/worker.ts'];
 
+/** The node arguments that run the worker (the bundle when built, else under tsx). */
+export const workerCommand = () => [...workerEntry];
+
 /**
  * Bundles server/bench/worker.ts once (esbuild, packages left external) so that each fresh worker
  * process starts in about a second instead of three under tsx; falls back to tsx if that fails.

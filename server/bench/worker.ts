@@ -4,7 +4,9 @@
 // Runs `n` closed-loop clients (or, for `read`, one client reading n-event streams): warm-up first,
 // then counts what completes inside the measuring window. Prints one JSON line (WorkerResult).
 // `capture <variant>` runs one command after a warm-up and prints every statement it sent.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -266,6 +268,37 @@ async function pgliteWorkload(variant: string) {
   }
 }
 
+// ------------------------------------------------------------------ bare HTTP server (scenario 3)
+
+/**
+ * node:http with nothing but our append path: POST /api/carts/{id}/items -> JSON.parse -> addItem as
+ * Alice -> the same JSON body and ETag the API answers with. No auth, no zod, no Next. Until SIGTERM.
+ */
+async function serveBare(url: string, port: number) {
+  const h = openOurs(url, Number(process.env.DATABASE_POOL_MAX ?? 10));
+  const server = http.createServer(async (req, res) => {
+    if (req.url === '/health') return void res.writeHead(200).end('ok');
+    const m = req.url?.match(/^\/api\/carts\/([^/]+)\/items$/);
+    if (req.method !== 'POST' || !m) return void res.writeHead(404).end();
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    try {
+      const input = JSON.parse(body) as { productId: string; quantity: number };
+      const r = await addItem({ actor: { userId: 'user-alice', role: 'shopper' }, correlationId: randomUUID() }, m[1], input);
+      const { replayed, ...out } = r;
+      void replayed;
+      res.writeHead(200, { 'content-type': 'application/json', etag: `"${r.version}"` }).end(JSON.stringify(out));
+    } catch (e) {
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String((e as Error).message) }));
+    }
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  await new Promise((r) => process.once('SIGTERM', r));
+  await new Promise((r) => server.close(r));
+  setDbHandle(undefined);
+  await h.close();
+}
+
 // ------------------------------------------------------------------ wiring
 
 function openOurs(url: string, poolMax: number): DbHandle {
@@ -309,6 +342,10 @@ async function main() {
       await op(0, rnd);
       sink.on = false;
       process.stdout.write(JSON.stringify({ statements: sink.log }) + '\n');
+      return;
+    }
+    if (scenario === 'serve') {
+      await serveBare(url, n);
       return;
     }
     if (scenario === 's1' || (scenario === 's2' && variant === 'ours-inline')) {

@@ -10,6 +10,7 @@
 //   s2    the peer: Emmett's PostgreSQL event store (plain append and with an inline projection)
 //   read  reading + folding 100-, 1,000- and 10,000-event streams, ours vs Emmett
 //   long  state of 100-, 1,000-, 10,000-event carts with snapshots (last and middle version) vs read + fold
+//   http  (full run only) JSON API (next start) under autocannon vs a bare node:http server, GET, /cart
 //   pglite (full run only) embedded appends: handler and event store vs a raw INSERT loop
 // Separately: npm run bench:snapshots (state at random versions/moments of a realistic 10,000-event cart).
 import { execSync } from 'node:child_process';
@@ -24,10 +25,12 @@ import {
   LOCAL_SERVER,
   longCartId,
   longHistory,
+  median,
   middleVersion,
   ownerOf,
   preparePgliteTemplate,
   prepareScratch,
+  productIds,
   seedLongStreams,
   type Scratch,
 } from '../bench/common';
@@ -35,6 +38,8 @@ import { seedEmmett, type EmmettCartEvent } from '../bench/emmett';
 import { pgbenchScript, pgbenchVersion, runPgbench, type Captured, type PgbenchResult } from '../bench/pgbench';
 import { bundleWorker, roundRobin, runWorker, workerWorkload, type Summary, type Timing, type Workload } from '../bench/runner';
 import type { ProfileSummary } from '../bench/worker';
+import { httpWorkload, openCarts, POOL_MAX as HTTP_POOL, signIn, startServer, type HttpKind } from '../bench/http';
+import { buildIsCurrent, ensureBuild } from './lib/build';
 
 type Config = {
   mode: 'quick' | 'full';
@@ -46,6 +51,8 @@ type Config = {
   readLengths: number[];
   longLengths: number[];
   pglite: boolean;
+  /** HTTP (scenario 3): autocannon connection counts; empty = skipped. */
+  httpConnections: number[];
 };
 
 const QUICK: Config = {
@@ -58,6 +65,7 @@ const QUICK: Config = {
   readLengths: [1000],
   longLengths: [10_000],
   pglite: false,
+  httpConnections: [],
 };
 const FULL: Config = {
   mode: 'full',
@@ -69,6 +77,7 @@ const FULL: Config = {
   readLengths: [100, 1000, 10_000],
   longLengths: [100, 1000, 10_000],
   pglite: true,
+  httpConnections: [10, 50],
 };
 
 const log = (s: string) => console.log(`[bench] ${s}`);
@@ -148,7 +157,7 @@ type Comparison = {
   ours: string;
   base: string;
   /** Throughput (higher is better) or the time of one operation, p50 (lower is better). */
-  metric: 'opsPerSec' | 'eventsPerSec' | 'timeMs';
+  metric: 'opsPerSec' | 'eventsPerSec' | 'timeMs' | 'p99Ms';
   target?: number;
 };
 
@@ -159,13 +168,14 @@ function ratioOf(results: Map<string, Summary>, c: Comparison): number {
   const b = results.get(c.base);
   if (!o || !b || o.failed || b.failed || !o.samples.length || !b.samples.length) return NaN;
   if (c.metric === 'timeMs') return o.median.p50Ms / b.median.p50Ms;
+  if (c.metric === 'p99Ms') return o.median.p99Ms / b.median.p99Ms;
   return o.median[c.metric] / b.median[c.metric];
 }
 
 function verdict(ratio: number, metric: Comparison['metric'], target?: number): string {
   if (!Number.isFinite(ratio)) return 'not measured';
   if (target === undefined) return '';
-  if (metric === 'timeMs') {
+  if (metric === 'timeMs' || metric === 'p99Ms') {
     if (ratio <= target) return `met (target ≤ ${target}×)`;
     return `**missed**: ${(ratio / target).toFixed(1)}× the allowed time (target ≤ ${target}×)`;
   }
@@ -326,6 +336,38 @@ async function main() {
         { scenario: 'pglite', what: 'event store append / raw INSERT loop', ours: 'pglite-append', base: 'pglite-raw', metric: 'eventsPerSec' },
       );
     }
+    const httpConns = cfg.httpConnections.length ? cfg.httpConnections : only?.includes('http') ? [10, 50] : [];
+    if (want('http') && httpConns.length) {
+      if (!buildIsCurrent()) {
+        log('HTTP: no current production build, running next build (counted in the run time) ...');
+        ensureBuild();
+      }
+      const port = 3900 + Math.floor(Math.random() * 90);
+      log(`HTTP: opening carts for Alice through the API (next start on 127.0.0.1:${port}) ...`);
+      const first = await startServer('next', url, port);
+      let carts: { ids: string[]; cookie: string };
+      try {
+        const cookie = await signIn(first.base);
+        carts = { cookie, ids: await openCarts(first.base, cookie, 50) };
+      } finally {
+        await first.stop();
+      }
+      const h = (key: string, label: string, server: 'next' | 'bare', kind: HttpKind, connections: number) =>
+        httpWorkload({ key, label, server, kind, connections, dbUrl: url, port, timing: cfg.timing, carts: () => carts, productIds: productIds.filter((p) => p !== 'sencha-tea') });
+      for (const c of httpConns) {
+        groups.push([
+          h(`http-next-command-${c}`, `POST /api/carts/{id}/items (next start), ${c} connections`, 'next', 'command', c),
+          h(`http-bare-command-${c}`, `bare node:http running addItem, ${c} connections`, 'bare', 'command', c),
+        ]);
+        comparisons.push({ scenario: 'http', what: `JSON API AddItem req/s / bare node:http, ${c} connections`, ours: `http-next-command-${c}`, base: `http-bare-command-${c}`, metric: 'opsPerSec', target: 0.7 });
+        comparisons.push({ scenario: 'http', what: `JSON API AddItem p99 / bare node:http p99, ${c} connections`, ours: `http-next-command-${c}`, base: `http-bare-command-${c}`, metric: 'p99Ms', target: c >= 50 ? 1.5 : undefined });
+      }
+      const c0 = Math.min(...httpConns);
+      groups.push([
+        h(`http-next-get-${c0}`, `GET /api/carts/{id}, ${c0} connections`, 'next', 'get', c0),
+        h(`http-next-page-${c0}`, `GET /cart (server render), ${c0} connections`, 'next', 'page', c0),
+      ]);
+    }
     results = await roundRobin(groups, cfg.rounds, log);
     if (want('s1')) {
       // One more run of the handler at the highest client count, with a CPU profile of its measuring window.
@@ -407,8 +449,8 @@ function writeReport(r: {
   L.push('## Targets', '');
   L.push('| scenario | comparison | ours / baseline | target |', '|---|---|---:|---|');
   for (const c of ratios) {
-    const names: Record<string, string> = { s1: 'ceiling (pgbench)', s2: 'peer (Emmett)', read: 'stream reads (Emmett)', long: 'long streams', pglite: 'embedded (PGlite)' };
-    const what = c.metric === 'timeMs' ? `${c.what} (time, p50)` : `${c.what} (${c.metric === 'eventsPerSec' ? 'events/s' : 'ops/s'})`;
+    const names: Record<string, string> = { s1: 'ceiling (pgbench)', s2: 'peer (Emmett)', read: 'stream reads (Emmett)', long: 'long streams', pglite: 'embedded (PGlite)', http: 'HTTP' };
+    const what = c.metric === 'p99Ms' ? c.what : c.metric === 'timeMs' ? `${c.what} (time, p50)` : `${c.what} (${c.metric === 'eventsPerSec' ? 'events/s' : 'ops/s'})`;
     L.push(`| ${names[c.scenario] ?? c.scenario} | ${what} | ${Number.isFinite(c.ratio) ? c.ratio.toFixed(c.ratio < 0.1 ? 3 : 2) + '×' : '–'} | ${verdict(c.ratio, c.metric, c.target) || 'no target'} |`);
   }
   L.push('');
@@ -482,6 +524,26 @@ function writeReport(r: {
     );
     section('workload', pl, 'eventsPerSec', 'events/s');
   }
+  const hp = r.groups.flat().filter((w) => w.key.startsWith('http-')).map((w) => w.key);
+  if (hp.length) {
+    L.push('## 3. HTTP: the JSON API under autocannon vs a bare node:http server', '');
+    L.push(
+      `The production build (\`next start\`, database pool ${HTTP_POOL}) and a bare node:http server (\`server/bench/worker.ts serve\`: JSON.parse,`,
+      '`addItem` as Alice, the same JSON answer; no auth, no zod, no Next) with the same pool, each started afresh for every',
+      'measured workload; autocannon in the bench process on 127.0.0.1 posts an AddItem to a random one of 50 carts of Alice',
+      "(signed in through Auth.js's credentials endpoint). Server memory is the resident size of the server's process group,",
+      'after start (at rest) and half-way through the measuring window (under load).',
+      '',
+      '| workload | median req/s | min–max | p50 ms | p99 ms | rounds | RSS at rest MB | RSS under load MB |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const k of hp) {
+      const s = results.get(k);
+      const ex = (f: string) => median((s?.samples ?? []).map((x) => Number(x.extra?.[f])).filter(Number.isFinite));
+      L.push(`| ${s?.label ?? k} ${row(s, 'opsPerSec').replace(/ \|$/, '')} | ${fmt(ex('rssRestMb'))} | ${fmt(ex('rssLoadMb'))} |`);
+    }
+    L.push('');
+  }
   const one = r.scripts.ours;
   if (one) {
     L.push('## Where the time goes (one AddItem command)', '');
@@ -549,7 +611,9 @@ function writeReport(r: {
   L.push('');
   L.push('## Not measured yet', '');
   L.push(
-    '- HTTP (JSON API under autocannon vs a bare node:http server, GET /api/carts/{id}, /cart render, server action), subscriber lag under that load, server RSS at rest and under load;',
+    cfg.httpConnections.length
+      ? '- the server-action path for one command, timed; subscriber lag (commit to handled) under the HTTP load;'
+      : '- HTTP (JSON API under autocannon vs a bare node:http server, GET /api/carts/{id}, /cart render, server RSS) in the quick run (`--only http` runs it alone; the full run includes it); the server-action path; subscriber lag under load;',
     '- rebuild over 1,000,000 events beside a plain read, with peak memory; PGlite cold start to the first page;',
     cfg.mode === 'quick'
       ? "- this quick run measures 16 clients only, Emmett at 16 without its default pool, 1,000-event stream reads, the 10,000-event cart only, and no PGlite; the full run measures 1, 4, 16 and 64 clients, Emmett's default pool, 100-, 1,000- and 10,000-event streams and PGlite."
