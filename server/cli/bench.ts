@@ -70,7 +70,7 @@ const QUICK: Config = {
 const FULL: Config = {
   mode: 'full',
   rounds: 3,
-  timing: { warmupMs: 1500, measureMs: 3000 },
+  timing: { warmupMs: 1000, measureMs: 3000 },
   clients: [1, 4, 16, 64],
   clients10: [1, 16, 64],
   s2Clients: [16, 64],
@@ -518,7 +518,8 @@ function writeReport(r: {
   if (pl.length) {
     L.push('## 7. Embedded database: PGlite appends', '');
     L.push(
-      'A fresh in-memory PGlite in each process (migrated and seeded before the warm-up), one client (PGlite has one connection).',
+      'Each process copies a PGlite folder the run prepared (migrated, seeded) and opens it from disk, as the app does by default;',
+      'one client (PGlite has one connection).',
       'Events/s of single-event commands through the handler and of bare event store appends, beside a raw single-row INSERT loop.',
       '',
     );
