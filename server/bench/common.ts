@@ -179,8 +179,11 @@ export function longHistory(cartId: string, userId: string, n: number, at: Date)
 
 /** Snapshot every K events in the long streams, as the handler writes them (SNAPSHOT_EVERY default). */
 export const LONG_SNAPSHOT_EVERY = 100;
-/** The "middle version" asked of an n-event cart: half-way plus 50, so 50 events are folded after a snapshot. */
-export const middleVersion = (n: number) => Math.min(n, Math.floor(n / 2) + 50);
+/**
+ * The "middle version" asked of an n-event cart: half-way plus 50 (a quarter for short carts), so 50 events
+ * are folded after the snapshot at half-way (5,050 of 10,000; 550 of 1,000; 75 of 100, from the start).
+ */
+export const middleVersion = (n: number) => Math.floor(n / 2) + Math.min(50, Math.floor(n / 4));
 
 /** Our long streams: the events, and a snapshot every LONG_SNAPSHOT_EVERY versions (as writeSnapshotsFor stores them). */
 export async function seedLongStreams(url: string, lengths: number[]) {
