@@ -12,6 +12,12 @@ const AUTH_SECRET = randomBytes(32).toString('hex');
 
 type Server = { base: string; child: ChildProcess; stop: () => Promise<void>; rssMb: () => number };
 
+/** Servers started and not yet stopped: stopped by stopAllServers when the run is interrupted. */
+const running = new Set<() => Promise<void>>();
+export async function stopAllServers() {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
 /** Resident memory of the server's whole process group (next start runs next-server as a child). */
 function groupRssMb(pgid: number): number {
   try {
@@ -65,6 +71,7 @@ export async function startServer(kind: 'next' | 'bare', dbUrl: string, port: nu
   const base = `http://127.0.0.1:${port}`;
   const pgid = child.pid!;
   const stop = async () => {
+    running.delete(stop);
     if (child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     try {
@@ -82,6 +89,7 @@ export async function startServer(kind: 'next' | 'bare', dbUrl: string, port: nu
     await exited;
     clearTimeout(t);
   };
+  running.add(stop);
   try {
     await waitFor(`${base}${kind === 'next' ? '/api/health' : '/health'}`, 90_000, child, () => out);
   } catch (e) {

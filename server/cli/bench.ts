@@ -13,7 +13,7 @@
 //   http  (full run only) JSON API (next start) under autocannon vs a bare node:http server, GET, /cart
 //   pglite (full run only) embedded appends: handler and event store vs a raw INSERT loop
 // Separately: npm run bench:snapshots (state at random versions/moments of a realistic 10,000-event cart).
-import { execSync } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,8 +38,8 @@ import { seedEmmett, type EmmettCartEvent } from '../bench/emmett';
 import { pgbenchScript, pgbenchVersion, runPgbench, type Captured, type PgbenchResult } from '../bench/pgbench';
 import { bundleWorker, roundRobin, runWorker, workerWorkload, type Summary, type Timing, type Workload } from '../bench/runner';
 import type { ProfileSummary } from '../bench/worker';
-import { httpWorkload, openCarts, POOL_MAX as HTTP_POOL, signIn, startServer, type HttpKind } from '../bench/http';
-import { buildIsCurrent, ensureBuild } from './lib/build';
+import { httpWorkload, openCarts, POOL_MAX as HTTP_POOL, signIn, startServer, stopAllServers, type HttpKind } from '../bench/http';
+import { buildIsCurrent } from './lib/build';
 
 type Config = {
   mode: 'quick' | 'full';
@@ -135,6 +135,15 @@ async function machine(base: string): Promise<Env> {
   }
 }
 
+/** `next build`, as a child whose failure (or Ctrl-C) ends the run with an error instead of exiting on the spot. */
+function nextBuild(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node_modules/.bin/next', ['build'], { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+    child.on('error', reject);
+    child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`next build failed (${signal ?? code})`))));
+  });
+}
+
 // ------------------------------------------------------------------ workloads
 
 function pgbenchWorkload(url: string, timing: Timing, key: string, label: string, scriptFile: string, clients: number, events: number, keep: PgbenchResult[]): Workload {
@@ -227,8 +236,24 @@ async function main() {
   if (!env.pgbench) log(`pgbench not found at ${process.env.PGBENCH ?? '/usr/bin/pgbench'} (Debian: apt-get install postgresql-client): the ceiling column is skipped`);
 
   await bundleWorker();
+  const httpConns = cfg.httpConnections.length ? cfg.httpConnections : only?.includes('http') ? [10, 50] : [];
+  if (want('http') && httpConns.length && !buildIsCurrent()) {
+    log('HTTP: no current production build, running next build (counted in the run time) ...');
+    await nextBuild();
+  }
   let scratch: Scratch | undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eventcart-bench-'));
+  // Interrupted (Ctrl-C, CI timeout): stop any server it started (they run in their own process groups),
+  // drop the scratch database, remove the temp folder. Workers and pgbench share our process group.
+  const interrupted = async (sig: NodeJS.Signals) => {
+    log(`${sig}: stopping servers, dropping the scratch database ...`);
+    await stopAllServers().catch(() => {});
+    if (scratch) await scratch.drop().catch(() => {});
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const groups: Workload[][] = [];
   const comparisons: Comparison[] = [];
   const pgbenchRuns: Record<string, PgbenchResult[]> = {};
@@ -355,12 +380,7 @@ async function main() {
         { scenario: 'pglite', what: 'event store append / raw INSERT loop', ours: 'pglite-append', base: 'pglite-raw', metric: 'eventsPerSec' },
       );
     }
-    const httpConns = cfg.httpConnections.length ? cfg.httpConnections : only?.includes('http') ? [10, 50] : [];
     if (want('http') && httpConns.length) {
-      if (!buildIsCurrent()) {
-        log('HTTP: no current production build, running next build (counted in the run time) ...');
-        ensureBuild();
-      }
       const port = 3900 + Math.floor(Math.random() * 90);
       // Answers take up to seconds at 50 connections: a longer window than the other workloads, so the count is not all edge.
       const httpTiming: Timing = { warmupMs: Math.max(cfg.timing.warmupMs, 2000), measureMs: Math.max(cfg.timing.measureMs, 5000) };
