@@ -4,6 +4,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { demoUsers } from '../../db/catalog-data';
+import { openDatabase } from '../../db/client';
+import { lag } from '../eventstore';
+import { subscribers } from '../subscribers/registry';
+import { quantile } from './common';
 import type { Sample, Timing, Workload } from './runner';
 import { workerCommand } from './runner';
 
@@ -203,8 +207,11 @@ export function httpWorkload(o: {
         await cannon({ ...common, duration: Math.max(1, Math.round(o.timing.warmupMs / 1000)) });
         let rssLoad = NaN;
         const probe = setTimeout(() => (rssLoad = server.rssMb()), o.timing.measureMs / 2);
+        // Scenario 6: while Next serves commands, how old is the oldest event the subscribers have not handled?
+        const lagSampler = o.server === 'next' && o.kind === 'command' ? sampleLag(o.dbUrl) : null;
         const r = await cannon({ ...common, duration: Math.max(1, Math.round(o.timing.measureMs / 1000)) });
         clearTimeout(probe);
+        const lagSamples = lagSampler ? await lagSampler.stop() : null;
         // Responses received over the run's length (autocannon's per-second average reads 0 when answers take ~1 s).
         const rate = r.requests.total / r.duration;
         return {
@@ -214,7 +221,14 @@ export function httpWorkload(o: {
           p99Ms: r.latency.p99,
           errors: r.non2xx + r.errors + r.timeouts,
           rssMb: rssLoad,
-          extra: { rssRestMb: rssRest, rssLoadMb: rssLoad, non2xx: r.non2xx },
+          extra: {
+            rssRestMb: rssRest,
+            rssLoadMb: rssLoad,
+            non2xx: r.non2xx,
+            ...(lagSamples && lagSamples.length
+              ? { lagP50S: quantile(lagSamples, 0.5), lagP99S: quantile(lagSamples, 0.99), lagMaxS: Math.max(...lagSamples), lagSamples: lagSamples.length }
+              : {}),
+          },
         };
       } finally {
         await server.stop();
@@ -222,3 +236,34 @@ export function httpWorkload(o: {
     },
   };
 }
+
+/**
+ * Every 100 ms, for each subscriber, the age of the oldest committed event it has not handled yet
+ * (`lag()` of the event store: now() - occurred_at of the oldest event after its checkpoint; 0 when it
+ * is caught up; 0.1 s resolution). Its distribution bounds commit-to-handled latency from above.
+ */
+function sampleLag(dbUrl: string) {
+  const h = openDatabase({ url: dbUrl, poolMax: 1 });
+  const samples: number[] = [];
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      try {
+        for (const s of subscribers) samples.push((await lag(h.db, s.name)).seconds);
+      } catch {
+        // a failed sample is skipped
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      on = false;
+      await loop;
+      await h.close();
+      return samples;
+    },
+  };
+}
+
+
