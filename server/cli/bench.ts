@@ -70,7 +70,7 @@ const QUICK: Config = {
 const FULL: Config = {
   mode: 'full',
   rounds: 3,
-  timing: { warmupMs: 1000, measureMs: 3000 },
+  timing: { warmupMs: 1000, measureMs: 2000 },
   clients: [1, 4, 16, 64],
   clients10: [16, 64],
   s2Clients: [16, 64],
@@ -383,7 +383,7 @@ async function main() {
     if (want('http') && httpConns.length) {
       const port = 3900 + Math.floor(Math.random() * 90);
       // Answers take up to seconds at 50 connections: a longer window than the other workloads, so the count is not all edge.
-      const httpTiming: Timing = { warmupMs: Math.max(cfg.timing.warmupMs, 2000), measureMs: Math.max(cfg.timing.measureMs, 5000) };
+      const httpTiming: Timing = { warmupMs: Math.max(cfg.timing.warmupMs, 1500), measureMs: Math.max(cfg.timing.measureMs, 4000) };
       log(`HTTP: opening carts for Alice through the API (next start on 127.0.0.1:${port}) ...`);
       const first = await startServer('next', url, port);
       let carts: { ids: string[]; cookie: string };
@@ -574,8 +574,8 @@ function writeReport(r: {
       '`addItem` as Alice, the same JSON answer; no auth, no zod, no Next) with the same pool, each started afresh for every',
       'measured workload; autocannon in the bench process on 127.0.0.1 posts an AddItem to one of 50 carts of Alice in turn',
       "(signed in through Auth.js's credentials endpoint). Server memory is the resident size of the server's process group,",
-      'after start (at rest) and half-way through the measuring window (under load). Warm-up at least 2 s and window at least',
-      '5 s here (answers take seconds at 50 connections); req/s is the responses received over the window. The Next server',
+      'after start (at rest) and half-way through the measuring window (under load). Warm-up at least 1.5 s and window at least',
+      '4 s here (answers take seconds at 50 connections); req/s is the responses received over the window. The Next server',
       'also runs the asynchronous subscribers (instrumentation.ts), the bare one does not.',
       '',
       '| workload | median req/s | min–max | p50 ms | p99 ms | rounds | RSS at rest MB | RSS under load MB |',
