@@ -39,12 +39,15 @@ export class AppServer {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
-  /** GET /api/health until it answers 200; throws after `timeoutMs`. Returns how long it took. */
-  async waitHealthy(timeoutMs = 120_000): Promise<number> {
+  /**
+   * GET /api/health (the process is up) or /api/ready (and its database answers) until it answers 200;
+   * throws after `timeoutMs`. Returns how long it took.
+   */
+  async waitHealthy(timeoutMs = 120_000, probe: 'health' | 'ready' = 'health'): Promise<number> {
     const started = Date.now();
     for (;;) {
       try {
-        const res = await fetch(`${this.base}/api/health`, { signal: AbortSignal.timeout(5_000) });
+        const res = await fetch(`${this.base}/api/${probe}`, { signal: AbortSignal.timeout(5_000) });
         await res.text();
         if (res.status === 200) return Date.now() - started;
       } catch {

@@ -10,6 +10,7 @@
 // Talks only to 127.0.0.1. Exit 0 when nothing was lost and verify is clean, 1 otherwise, 2 when the
 // run itself failed (e.g. the server would not come back). The summary also goes to
 // .data/chaos/last-run.json (and last-run-postgres.json / last-run-pglite.json).
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,12 +29,21 @@ import { startTcpProxy, viaProxy, type TcpProxy } from '../testing/tcp-proxy';
 import { formatReport, verifyStore, type StoreReport } from '../verify';
 import { ensureBuild } from './lib/build';
 
-type Args = { pglite: boolean; kills: number; maxSeconds: number; outageSeconds: number; shoppers: number; port: number; keep: boolean };
+type Args = {
+  pglite: boolean;
+  kills: number;
+  maxSeconds: number;
+  outageSeconds: number;
+  restartPostgres: boolean;
+  shoppers: number;
+  port: number;
+  keep: boolean;
+};
 
-const USAGE = 'usage: chaos [--pglite] [--kills N] [--max-seconds N] [--outage-seconds N] [--shoppers N] [--port N] [--keep]';
+const USAGE = 'usage: chaos [--pglite] [--kills N] [--max-seconds N] [--outage-seconds N] [--restart-postgres] [--shoppers N] [--port N] [--keep]';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { pglite: false, kills: 20, maxSeconds: 0, outageSeconds: 10, shoppers: 6, port: 3230, keep: false };
+  const args: Args = { pglite: false, kills: 20, maxSeconds: 0, outageSeconds: 10, restartPostgres: false, shoppers: 6, port: 3230, keep: false };
   const bounds: Record<string, [keyof Args, number, number]> = {
     '--kills': ['kills', 0, 200],
     '--max-seconds': ['maxSeconds', 10, 3600],
@@ -45,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     const [flag, inline] = argv[i].split('=');
     if (flag === '--pglite') args.pglite = true;
     else if (flag === '--keep') args.keep = true;
+    else if (flag === '--restart-postgres') args.restartPostgres = true;
     else if (bounds[flag]) {
       const [key, lo, hi] = bounds[flag];
       const raw = inline ?? argv[++i];
@@ -56,10 +67,32 @@ function parseArgs(argv: string[]): Args {
   // An embedded database reopens its folder (and replays its WAL) after every kill: restarts take several
   // times longer than on a server, so 20 kills need more time.
   if (!args.maxSeconds) args.maxSeconds = args.pglite ? 480 : 240;
+  if (args.restartPostgres && args.pglite) throw new Error('--restart-postgres needs the PostgreSQL server, not --pglite');
   return args;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * --restart-postgres: a real stop of this machine's PostgreSQL cluster (Debian's pg_ctlcluster, as root)
+ * instead of the proxy cut. It stops every database on that server for the outage, so it is opt-in.
+ * Returns the cluster version to start again.
+ */
+function stopPostgres(): string {
+  const versions = fs.existsSync('/etc/postgresql') ? fs.readdirSync('/etc/postgresql') : [];
+  if (versions.length !== 1) throw new Error('--restart-postgres needs exactly one Debian PostgreSQL cluster in /etc/postgresql');
+  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'stop', '-m', 'fast'], { stdio: 'inherit' });
+  return versions[0];
+}
+
+async function startPostgres(version: string) {
+  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'inherit' });
+  for (let i = 0; i < 60; i++) {
+    if (spawnSync('pg_isready', ['-h', '127.0.0.1', '-q']).status === 0) return;
+    await sleep(500);
+  }
+  throw new Error('PostgreSQL did not come back within 30 s');
+}
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const CHAOS_PASSWORD = 'chaos';
@@ -216,10 +249,11 @@ async function main(): Promise<number> {
   const store = await createStore(args);
   let proxy: TcpProxy | null = null;
   let server: AppServer | null = null;
+  let postgresDown: string | null = null; // the cluster chaos stopped, until it is started again
   const s = newLoadState();
   const killTimes: number[] = [];
   const restartMs: number[] = [];
-  let outage: { seconds: number; statuses: Record<string, number>; recoverySeconds: number | null } | null = null;
+  let outage: { mode: 'link cut' | 'server stopped'; seconds: number; statuses: Record<string, number>; recoverySeconds: number | null } | null = null;
   let fatal: string | null = null;
   let loadMs = 0;
   let losses: LossReport | null = null;
@@ -279,16 +313,23 @@ async function main(): Promise<number> {
       for (let k = 0; k < args.kills && !s.stop; k++) {
         if (k === outageAt && Date.now() + args.outageSeconds * 1000 < deadline) {
           await sleep(1000);
-          console.log(`[chaos] cutting the database link for ${args.outageSeconds} s`);
+          console.log(
+            args.restartPostgres
+              ? `[chaos] stopping the PostgreSQL server for ${args.outageSeconds} s`
+              : `[chaos] cutting the database link for ${args.outageSeconds} s`,
+          );
           s.phase = 'outage';
-          proxy!.cut();
+          if (args.restartPostgres) postgresDown = stopPostgres();
+          else proxy!.cut();
           await sleep(args.outageSeconds * 1000);
+          if (postgresDown) await startPostgres(postgresDown);
+          postgresDown = null;
           proxy!.restore();
           s.phase = 'recovering';
-          const recovered = await server.waitHealthy(60_000).catch(() => null);
+          const recovered = await server.waitHealthy(60_000, 'ready').catch(() => null);
           s.phase = 'steady';
-          outage = { seconds: args.outageSeconds, statuses: { ...(s.outcomes.outage ?? {}) }, recoverySeconds: recovered === null ? null : secs(recovered) };
-          console.log(`[chaos] link restored; serving again after ${outage.recoverySeconds ?? 'never'} s; statuses during the outage: ${JSON.stringify(outage.statuses)}`);
+          outage = { mode: args.restartPostgres ? 'server stopped' : 'link cut', seconds: args.outageSeconds, statuses: { ...(s.outcomes.outage ?? {}) }, recoverySeconds: recovered === null ? null : secs(recovered) };
+          console.log(`[chaos] database back; ready again after ${outage.recoverySeconds ?? 'never'} s; statuses during the outage: ${JSON.stringify(outage.statuses)}`);
           if (recovered === null) throw new Error('the app did not serve again within 60 s of the database coming back');
         }
         const up = 1000 + Math.random() * 3000;
@@ -328,6 +369,8 @@ async function main(): Promise<number> {
     console.error(`[chaos] ${fatal}`);
   } finally {
     s.stop = true;
+    // Never leave the machine's PostgreSQL server stopped, whatever happened.
+    if (postgresDown) await startPostgres(postgresDown).catch((e) => console.error(`[chaos] could not start PostgreSQL again: ${e}`));
     await server?.kill('SIGKILL');
     await proxy?.close();
   }
@@ -377,7 +420,7 @@ async function main(): Promise<number> {
       `chaos on ${store.kind}: ${summary.kills.done}/${args.kills} kills${summary.kills.restartSeconds ? ` (restart ${summary.kills.restartSeconds.median} s median, ${summary.kills.restartSeconds.max} s max)` : ''}, ${summary.loadSeconds} s of load, ${summary.durationSeconds} s in all`,
       `commands: ${c.sent} sent, ${c.acknowledged} acknowledged (${c.acknowledgedAfterRetry} after a retry, ${c.acknowledgedAsReplay} as idempotent replays), ` +
         `${Object.values(c.refused).reduce((a, b) => a + b, 0)} refused ${JSON.stringify(c.refused)}, ${c.unacknowledged} unacknowledged (${c.unacknowledgedButLanded ?? '?'} of them landed), lost: ${lost ?? 'unknown'}`,
-      outage ? `database outage ${outage.seconds} s: statuses ${JSON.stringify(outage.statuses)}; serving again ${outage.recoverySeconds ?? 'never'} s after the link came back` : 'database outage: not run',
+      outage ? `database outage (${outage.mode}) ${outage.seconds} s: statuses ${JSON.stringify(outage.statuses)}; ready again ${outage.recoverySeconds ?? 'never'} s after the database came back` : 'database outage: not run',
       `verify: ${verify.report ? (verify.report.ok ? 'clean' : `${verify.report.differences.length} differences`) : `could not run (${verify.error})`}`,
       fatal ? `run failed: ${fatal}` : '',
       `result: ${summary.ok ? 'PASS' : 'FAIL'} (summary in ${path.relative(process.cwd(), path.join(outDir, 'last-run.json'))})`,
