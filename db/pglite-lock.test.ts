@@ -38,8 +38,9 @@ describe('PGlite folder lock', () => {
 
   it('takes over a lock whose owner was killed but not yet reaped (a zombie)', async () => {
     const dir = scratch();
-    // `true` exits at once; its parent then becomes `sleep`, which never reaps it: a zombie for 30 s.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30']);
+    // The forked child exits at once and its parent (perl, which never reaps on its own) sleeps: a zombie
+    // for 30 s. perl is part of every Debian system (perl-base is essential).
+    const parent = spawn('perl', ['-e', '$| = 1; my $pid = fork(); if (!$pid) { exit 0 } print "$pid\n"; sleep 30']);
     try {
       const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d).trim()))));
       for (let i = 0; i < 50 && !fs.readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z'); i++) await new Promise((r) => setTimeout(r, 20));
