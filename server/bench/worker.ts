@@ -178,8 +178,8 @@ const oursOneEvent =
 async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () => number): Promise<number> {
   const streamId = cartStreamId(cartId);
   return db.transaction(async (tx) => {
-    await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
-    const { state } = await loadCart(tx, cartId);
+    const [locked] = await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
+    const { state } = await loadState(tx, cartId, locked ? { version: locked.v } : {});
     if (!state) throw new Error(`no cart ${cartId}`);
     const ids = [...productIds].sort(() => rnd() - 0.5).filter((id) => (state.items.find((l) => l.productId === id)?.quantity ?? 0) < 98).slice(0, 10);
     const rows = await tx.select().from(products).where(inArray(products.id, ids));
