@@ -22,7 +22,7 @@ import { decide } from '../cart/decide';
 import { toEnvelope } from '../cart/envelope';
 import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope } from '../cart/events';
 import { evolve, fold, type CartState } from '../cart/evolve';
-import { addItem, loadCart } from '../cart/handler';
+import { addItem } from '../cart/handler';
 import { projectCart } from '../cart/projections';
 import { loadState, writeSnapshotsFor } from '../cart/snapshots';
 import { currentSchemaVersion } from '../cart/upcast';
