@@ -171,7 +171,7 @@ const oursOneEvent =
 
 /**
  * A command of 10 events. No cart command decides more than one event, so this mirrors the handler's
- * executeCommand step by step with the same modules (lock the stream row, loadCart, read products,
+ * executeCommand step by step with the same modules (lock the stream row, loadState, read products,
  * decide 10 AddItems, append, fold, projectCart, writeSnapshotsFor) in one transaction; products are
  * read with one statement instead of ten.
  */
