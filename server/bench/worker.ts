@@ -22,7 +22,7 @@ import { decide } from '../cart/decide';
 import { toEnvelope } from '../cart/envelope';
 import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope } from '../cart/events';
 import { evolve, fold, type CartState } from '../cart/evolve';
-import { addItem, loadCart } from '../cart/handler';
+import { addItem } from '../cart/handler';
 import { projectCart } from '../cart/projections';
 import { loadState, writeSnapshotsFor } from '../cart/snapshots';
 import { currentSchemaVersion } from '../cart/upcast';
@@ -171,15 +171,15 @@ const oursOneEvent =
 
 /**
  * A command of 10 events. No cart command decides more than one event, so this mirrors the handler's
- * executeCommand step by step with the same modules (lock the stream row, loadCart, read products,
+ * executeCommand step by step with the same modules (lock the stream row, loadState, read products,
  * decide 10 AddItems, append, fold, projectCart, writeSnapshotsFor) in one transaction; products are
  * read with one statement instead of ten.
  */
 async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () => number): Promise<number> {
   const streamId = cartStreamId(cartId);
   return db.transaction(async (tx) => {
-    await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
-    const { state } = await loadCart(tx, cartId);
+    const [locked] = await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
+    const { state } = await loadState(tx, cartId, locked ? { version: locked.v } : {});
     if (!state) throw new Error(`no cart ${cartId}`);
     const ids = [...productIds].sort(() => rnd() - 0.5).filter((id) => (state.items.find((l) => l.productId === id)?.quantity ?? 0) < 98).slice(0, 10);
     const rows = await tx.select().from(products).where(inArray(products.id, ids));

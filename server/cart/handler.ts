@@ -132,8 +132,10 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
       return { ...claim.result, replayed: true };
     }
   }
-  await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
-  const { state } = await loadCart(tx, cartId);
+  const [locked] = await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
+  // The locked row holds the stream's version (append claims it in the events' transaction), so the
+  // load need not look it up again; without a row (a new stream) it looks, as before.
+  const { state } = await loadState(tx, cartId, locked ? { version: locked.v } : {});
   authorizeWrite(ctx.actor, state, kind);
   const version = state?.version ?? 0;
   if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {

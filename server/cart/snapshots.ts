@@ -1,9 +1,10 @@
 import 'server-only';
-import { and, desc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, lte, max, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { snapshots } from '@/db/schema';
+import { events, snapshots } from '@/db/schema';
 import { lastVersion, readStream, type StoredEvent } from '../eventstore';
+import { toStored } from '../eventstore/append';
 import { log } from '../log';
 import { toEnvelope, upcastStored } from './envelope';
 import { cartStreamId, type CartEventEnvelope } from './events';
@@ -102,27 +103,51 @@ export async function writeSnapshotsFor(
   return rows.map((r) => r.version);
 }
 
-/** The newest usable snapshot at or below `version`, or null. */
-async function nearestSnapshot(db: Db, streamId: string, cartId: string, version: number): Promise<{ version: number; state: CartState } | null> {
-  const [row] = await db
-    .select({ version: snapshots.version, state: snapshots.state })
-    .from(snapshots)
-    .where(
-      and(
-        eq(snapshots.streamId, streamId),
-        eq(snapshots.schemaVersion, CART_STATE_SCHEMA_VERSION),
-        lte(snapshots.version, version),
-      ),
-    )
-    .orderBy(desc(snapshots.version))
-    .limit(1);
-  if (!row) return null;
+/** A snapshot row as read, checked: its state if usable, else null (logged, so the fold starts from the first event). */
+function usableSnapshot(streamId: string, cartId: string, row: { version: number; state: unknown }): { version: number; state: CartState } | null {
   const parsed = CartStateJson.safeParse(row.state);
   if (!parsed.success || parsed.data.version !== row.version || parsed.data.cartId !== cartId) {
     log.warn({ streamId, version: row.version }, 'ignoring a snapshot that does not match its stream; folding from the start');
     return null;
   }
   return { version: row.version, state: parsed.data };
+}
+
+/**
+ * The newest snapshot (current schema version) at or below `target` and the events from its version up
+ * to `target`, in one statement: the events are read from the snapshot's own version on (from version 1
+ * without one), and the snapshot is joined to the event of its version, so only the first row carries it.
+ */
+function snapshotAndEvents(db: Db, streamId: string, target: number) {
+  const newestSnapshot = db
+    .select({ version: max(snapshots.version) })
+    .from(snapshots)
+    .where(
+      and(
+        eq(snapshots.streamId, streamId),
+        eq(snapshots.schemaVersion, CART_STATE_SCHEMA_VERSION),
+        lte(snapshots.version, target),
+      ),
+    );
+  return db
+    .select({ event: events, snapshotState: snapshots.state })
+    .from(events)
+    .leftJoin(
+      snapshots,
+      and(
+        eq(snapshots.streamId, events.streamId),
+        eq(snapshots.version, events.streamVersion),
+        eq(snapshots.schemaVersion, CART_STATE_SCHEMA_VERSION),
+      ),
+    )
+    .where(
+      and(
+        eq(events.streamId, streamId),
+        gte(events.streamVersion, sql`coalesce((${newestSnapshot}), 1)`),
+        lte(events.streamVersion, target),
+      ),
+    )
+    .orderBy(asc(events.streamVersion));
 }
 
 export type LoadedState = {
@@ -136,21 +161,38 @@ export type LoadedState = {
 
 /**
  * The cart at its latest version, at `toVersion`, or as it was at `until` (the highest version whose
- * occurred_at <= until), whichever is lower: the target version comes from one indexed query, then the
- * nearest snapshot at or below it is read, then only the events after that snapshot.
+ * occurred_at <= until), whichever is lower: the target version comes from one indexed query (or from
+ * `version`, when the caller already holds the stream's current version, e.g. from its locked streams
+ * row), then the nearest snapshot at or below it and the events after it are read in one statement.
  */
 export async function loadState(
   db: Db,
   cartId: string,
-  opts: { toVersion?: number; until?: Date; useSnapshots?: boolean } = {},
+  opts: { toVersion?: number; until?: Date; useSnapshots?: boolean; version?: number } = {},
 ): Promise<LoadedState> {
   const streamId = cartStreamId(cartId);
-  const target = await lastVersion(db, streamId, { toVersion: opts.toVersion, until: opts.until });
+  const target =
+    opts.version !== undefined && opts.toVersion === undefined && opts.until === undefined
+      ? opts.version
+      : await lastVersion(db, streamId, { toVersion: opts.toVersion, until: opts.until });
   if (target === 0) return { state: null, events: [], snapshotVersion: 0 };
-  const snapshot = opts.useSnapshots === false ? null : await nearestSnapshot(db, streamId, cartId, target);
-  const events = (
-    await readStream(db, streamId, { afterVersion: snapshot?.version, toVersion: target })
-  ).map(upcastStored);
+  if (opts.useSnapshots !== false) {
+    const rows = await snapshotAndEvents(db, streamId, target);
+    const first = rows[0];
+    if (first && first.snapshotState === null && first.event.streamVersion === 1) {
+      return folded(rows.map((r) => toStored(r.event)), null);
+    }
+    if (first && first.snapshotState !== null) {
+      const snapshot = usableSnapshot(streamId, cartId, { version: first.event.streamVersion, state: first.snapshotState });
+      if (snapshot) return folded(rows.slice(1).map((r) => toStored(r.event)), snapshot);
+    }
+    // An unusable snapshot (or, never expected, a snapshot without its event): fold from the first event.
+  }
+  return folded(await readStream(db, streamId, { toVersion: target }), null);
+}
+
+function folded(stored: StoredEvent[], snapshot: { version: number; state: CartState } | null): LoadedState {
+  const events = stored.map(upcastStored);
   return {
     state: fold(events.map(toEnvelope), snapshot?.state ?? null),
     events,
