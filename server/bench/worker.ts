@@ -169,6 +169,22 @@ const oursOneEvent =
     return r.events.length;
   };
 
+/** One ItemAdded appended through the event store alone (own transaction, no decide, no read model). */
+const oursAppend =
+  (db: Db, carts = CARTS_PER_SET): Op =>
+  async (_c, rnd) => {
+    const i = Math.floor(rnd() * carts);
+    const r = await db.transaction((tx) =>
+      append(tx, `bench-append-${i}`, [{ ...itemAdded(rnd), schemaVersion: currentSchemaVersion('ItemAdded') }], {
+        streamType: CART_STREAM_TYPE,
+        expectedVersion: 'any',
+        metadata: benchMeta(ownerOf(i)),
+        occurredAt: new Date(),
+      }),
+    );
+    return r.events.length;
+  };
+
 /**
  * A command of 10 events. No cart command decides more than one event, so this mirrors the handler's
  * executeCommand step by step with the same modules (lock the stream row, loadState, read products,
@@ -237,18 +253,7 @@ async function pgliteWorkload(variant: string) {
     let seq = 0;
     const ops: Record<string, Op> = {
       command: oursOneEvent('ours', 20),
-      append: async (_c, rnd) => {
-        const i = Math.floor(rnd() * 20);
-        const r = await h.db.transaction((tx) =>
-          append(tx, `bench-append-${i}`, [{ ...itemAdded(rnd), schemaVersion: currentSchemaVersion('ItemAdded') }], {
-            streamType: CART_STREAM_TYPE,
-            expectedVersion: 'any',
-            metadata: benchMeta(ownerOf(i)),
-            occurredAt: new Date(),
-          }),
-        );
-        return r.events.length;
-      },
+      append: oursAppend(h.db, 20),
       raw: async (_c, rnd) => {
         seq++;
         const e = itemAdded(rnd);
@@ -362,18 +367,7 @@ async function main() {
     } else if (scenario === 's2' && variant === 'ours-append') {
       const h = openOurs(url, n);
       cleanups.push(h.close);
-      result = await runLoad(n, async (_c, rnd) => {
-        const i = Math.floor(rnd() * CARTS_PER_SET);
-        const r = await h.db.transaction((tx) =>
-          append(tx, `bench-append-${i}`, [{ ...itemAdded(rnd), schemaVersion: currentSchemaVersion('ItemAdded') }], {
-            streamType: CART_STREAM_TYPE,
-            expectedVersion: 'any',
-            metadata: benchMeta(ownerOf(i)),
-            occurredAt: new Date(),
-          }),
-        );
-        return r.events.length;
-      });
+      result = await runLoad(n, oursAppend(h.db));
     } else if (scenario === 's2' && variant.startsWith('emmett-')) {
       const { openEmmett, emmettCartStream, emmettPlainStream } = await import('./emmett');
       const inline = variant.startsWith('emmett-inline');

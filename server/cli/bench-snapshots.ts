@@ -29,6 +29,7 @@ import { projectCart } from '../cart/projections';
 import { SNAPSHOT_EVERY, writeSnapshotsFor } from '../cart/snapshots';
 import { currentSchemaVersion } from '../cart/upcast';
 import { append, readStream, type EventMetadata } from '../eventstore';
+import { prng } from '../bench/common'; // deterministic: every run builds the same cart and asks the same questions
 
 const EVENTS = 10_000;
 const VERSION_SAMPLES = 200;
@@ -38,17 +39,6 @@ const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/test';
 
 // ------------------------------------------------------------------ small helpers
 
-/** Deterministic random numbers, so every run builds the same cart and asks the same questions. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);

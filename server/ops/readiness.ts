@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import journal from '@/db/migrations/meta/_journal.json';
 import { isDatabaseUnavailable } from '../http/errors';
+import { rowsOf } from '../projections/sql';
 
 export type Readiness =
   | { ready: true; migrations: number }
@@ -12,8 +13,6 @@ type JournalEntry = { tag: string; when: number };
 
 /** The migrations this build expects: every entry of db/migrations/meta/_journal.json (bundled at build time). */
 export const expectedMigrations = (): JournalEntry[] => (journal as { entries: JournalEntry[] }).entries.map(({ tag, when }) => ({ tag, when }));
-
-const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : ((res as { rows?: T[] }).rows ?? [])) as T[];
 
 /**
  * Ready to serve: the database answers and has every migration this build was made with. drizzle's

@@ -1,7 +1,7 @@
 // Raw query results differ by driver: postgres.js hands back an array of rows, PGlite `{ rows }`.
-export function rowsOf(res: unknown): Record<string, unknown>[] {
-  if (Array.isArray(res)) return res as Record<string, unknown>[];
-  return ((res as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
+export function rowsOf<T = Record<string, unknown>>(res: unknown): T[] {
+  if (Array.isArray(res)) return res as T[];
+  return ((res as { rows?: T[] }).rows ?? []) as T[];
 }
 
 /** Postgres error code of a driver error (postgres.js puts it on the error, drizzle may wrap it in `cause`). */
