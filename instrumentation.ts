@@ -8,4 +8,6 @@ export async function register() {
   installProcessGuard();
   const { startSubscribers } = await import('./server/subscribers/runner');
   startSubscribers();
+  const { startOutbox } = await import('./server/outbox');
+  startOutbox();
 }

@@ -183,3 +183,72 @@ export const salesDaily = pgTable(
   },
   (t) => [primaryKey({ columns: [t.day, t.productId] })],
 );
+
+// ---------------------------------------------------------------- integration events (outbox) and notifications
+
+/**
+ * The transactional outbox: integration events for the outside world, written in the transaction of
+ * the domain events they announce, published at least once and in order by the relay. A row is kept
+ * after publishing (published_at set) as a record of what left the shop.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    position: bigint('position', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    messageId: text('message_id').notNull().unique(),
+    subject: text('subject').notNull(),
+    /** Messages with one key (a cart) are published in the order they were written. */
+    partitionKey: text('partition_key').notNull(),
+    payload: jsonb('payload').notNull(),
+    correlationId: text('correlation_id'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('outbox_unpublished_idx').on(t.position).where(sql`${t.publishedAt} is null`)],
+);
+
+/** Which messages each consumer has handled: at-least-once delivery, handled once. */
+export const processedMessages = pgTable(
+  'processed_messages',
+  {
+    consumer: text('consumer').notNull(),
+    messageId: text('message_id').notNull(),
+    processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.messageId] })],
+);
+
+/** Messages to shoppers (order confirmations): sent by SMTP when configured, else kept here to read. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    messageId: text('message_id').notNull(),
+    kind: text('kind').notNull(),
+    userId: text('user_id').notNull(),
+    orderId: text('order_id'),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body').notNull(),
+    channel: text('channel', { enum: ['smtp', 'stored'] }).notNull(),
+    status: text('status', { enum: ['sent', 'stored', 'failed'] }).notNull(),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('notifications_message_kind_uq').on(t.messageId, t.kind),
+    index('notifications_order_idx').on(t.orderId),
+    index('notifications_created_idx').on(t.createdAt),
+  ],
+);
+
+/** Named leases: one holder at a time across app servers, renewed while held (server/outbox/lease.ts). */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

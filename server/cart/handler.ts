@@ -12,6 +12,8 @@ import { CartError } from './errors';
 import { toEnvelope } from './envelope';
 import { CART_STREAM_TYPE, cartStreamId, type CartEvent } from './events';
 import { fold, type CartState } from './evolve';
+import { enqueue } from '../outbox/write';
+import { cartIntegrationMessages } from './integration';
 import { projectCart } from './projections';
 import { loadState, writeSnapshotsFor } from './snapshots';
 import { currentSchemaVersion } from './upcast';
@@ -155,6 +157,7 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   if (!after) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
   await commitStock(tx, newEvents);
   if (envelopes.length > 0) await projectCart(tx, after, envelopes);
+  await enqueue(tx, cartIntegrationMessages(streamId, after, envelopes, correlationId));
   await writeSnapshotsFor(tx, streamId, state, envelopes);
   const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
   const result: CommandResult = {
