@@ -83,7 +83,9 @@ export async function startNatsConsumers(
         durable_name: durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        filter_subjects: consumer.subjects.map((s) => natsSubject(opts.prefix, s)),
+        // One subject filters on the server; several (filter_subjects needs NATS 2.10) read the whole
+        // prefix and consumeOnce passes over the subjects the consumer does not take.
+        filter_subject: consumer.subjects.length === 1 ? natsSubject(opts.prefix, consumer.subjects[0]) : `${opts.prefix}.>`,
         max_ack_pending: 1,
         ack_wait: nanos(30_000),
       });
