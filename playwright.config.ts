@@ -23,7 +23,11 @@ export default defineConfig({
   // The database-outage spec takes a PostgreSQL server away from an app server through a TCP proxy; the
   // embedded database lives inside the app process and cannot be taken away, so that spec runs only on
   // the PostgreSQL pass (E2E_DATABASE_URL set), never as a skipped test on the embedded one.
-  testIgnore: process.env.E2E_DATABASE_URL ? [] : ['**/outage.spec.ts'],
+  testIgnore: [
+    ...(process.env.E2E_DATABASE_URL ? [] : ['**/outage.spec.ts']),
+    // Runs where the server publishes to NATS (the PostgreSQL pass of npm test), see server/cli/test.ts.
+    ...(process.env.E2E_NATS_URL ? [] : ['**/nats.spec.ts']),
+  ],
   fullyParallel: true,
   // One worker: specs share the demo users' open carts (the catalog and /cart use the newest open
   // cart), so specs in parallel would step on each other's carts.
@@ -67,6 +71,10 @@ export default defineConfig({
       LOG_LEVEL: 'warn',
       NEXT_TELEMETRY_DISABLED: '1',
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? '',
+      NATS_URL: process.env.E2E_NATS_URL ?? '',
+      NATS_STREAM: process.env.E2E_NATS_STREAM ?? 'EVENTCART',
+      NATS_SUBJECT_PREFIX: process.env.E2E_NATS_SUBJECT_PREFIX ?? 'eventcart',
+      SMTP_URL: '',
       AUTH_SECRET: '',
       // The suite signs in hundreds of times and sends thousands of commands from one address
       // (127.0.0.1): limits well above that, so the limiter runs but never refuses here. The limits

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { connect } from 'nats';
 import postgres from 'postgres';
 import { ensureBuild } from './lib/build';
 
@@ -24,7 +25,7 @@ async function withServerDatabase<T>(base: string, fn: (url: string) => T): Prom
   const url = new URL(base);
   url.pathname = `/${name}`;
   try {
-    return fn(url.toString());
+    return await fn(url.toString());
   } finally {
     await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
     await admin.end();
@@ -32,6 +33,28 @@ async function withServerDatabase<T>(base: string, fn: (url: string) => T): Prom
 }
 
 const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/test';
+const LOCAL_NATS = 'nats://127.0.0.1:4222';
+
+/**
+ * The PostgreSQL pass publishes integration events to NATS JetStream (NATS_TEST_URL, default this
+ * machine's server; `none` leaves NATS out), on a stream of its own that is deleted afterwards.
+ */
+async function withNatsStream<T>(fn: (env: Record<string, string>) => T): Promise<T> {
+  const url = process.env.NATS_TEST_URL ?? LOCAL_NATS;
+  if (url === 'none') return fn({});
+  const nc = await connect({ servers: url, timeout: 3000 }).catch((e: Error) => {
+    throw new Error(`No NATS server at ${url} (${e.message}); set NATS_TEST_URL, or NATS_TEST_URL=none to leave NATS out.`);
+  });
+  const tag = randomBytes(4).toString('hex');
+  const env = { E2E_NATS_URL: url, E2E_NATS_STREAM: `EVENTCART_E2E_${tag}`, E2E_NATS_SUBJECT_PREFIX: `eventcart_e2e_${tag}` };
+  try {
+    return await fn(env);
+  } finally {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(env.E2E_NATS_STREAM).catch(() => false);
+    await nc.drain();
+  }
+}
 
 /** TEST_DATABASE_URL, or a PostgreSQL server on this machine's default port if one answers. */
 async function serverUrl(): Promise<string | undefined> {
@@ -76,11 +99,14 @@ async function main() {
     if (pgUrl) {
       fs.rmSync(scratch, { recursive: true, force: true });
       await withServerDatabase(pgUrl, (url) =>
-        step('playwright on PostgreSQL', 'node_modules/.bin/playwright', ['test'], {
-          E2E_DATA_DIR: scratch,
-          E2E_DATABASE_URL: url,
-          E2E_OUTPUT_DIR: '.data/test-results/postgres',
-        }),
+        withNatsStream((nats) =>
+          step('playwright on PostgreSQL (and NATS)', 'node_modules/.bin/playwright', ['test'], {
+            E2E_DATA_DIR: scratch,
+            E2E_DATABASE_URL: url,
+            E2E_OUTPUT_DIR: '.data/test-results/postgres',
+            ...nats,
+          }),
+        ),
       );
     }
   }
