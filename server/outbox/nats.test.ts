@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { eq, isNull } from 'drizzle-orm';
+import { eq, isNull, sql } from 'drizzle-orm';
 import { AckPolicy, connect, JSONCodec, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setDbHandle, type DbHandle } from '@/db/client';
@@ -9,6 +10,7 @@ import { createTestDatabase, testDbKinds } from '@/server/testing/db';
 import { addItem, checkOut, openCart } from '../cart/handler';
 import { orderNotifications } from '../notifications/consumer';
 import { createNatsPublisher, startNatsConsumers, type NatsPublisher } from './nats';
+import { rowsOf } from '../projections/sql';
 import { relayOnce } from './relay';
 import type { IntegrationMessage } from './types';
 
@@ -119,6 +121,99 @@ describe.each(kinds)('outbox to NATS JetStream (database: %s)', (kind) => {
       expect(info.config.ack_policy).toBe(AckPolicy.Explicit);
       expect(info.delivered.stream_seq).toBe((await jsm.streams.info(opts.stream)).state.last_seq);
       expect(await h.db.select().from(notifications).where(eq(notifications.orderId, orderIds[0]))).toHaveLength(1);
+    } finally {
+      await sub.stop();
+    }
+  });
+});
+
+// A relay really killed (SIGKILL of its process) after JetStream stored a message and before the
+// outbox row was marked: the next relay publishes it again, JetStream stores it once, and a consumer
+// handles it once. Needs a database two processes can share: PostgreSQL.
+describe.each(kinds.filter((k) => k === 'postgres'))('a relay process killed mid-batch (database: %s)', (kind) => {
+  let h: DbHandle & { drop: () => Promise<void>; url?: string };
+  let nc: NatsConnection;
+  const tag = randomBytes(4).toString('hex');
+  const opts = { url: NATS_TEST_URL, stream: `EVENTCART_TEST_${tag}`, prefix: `eventcart_test_${tag}` };
+
+  beforeAll(async () => {
+    h = await createTestDatabase(kind);
+    await seedDemo(h.db);
+    setDbHandle(h);
+    nc = await connect({ servers: NATS_TEST_URL, timeout: 3000 });
+  });
+  afterAll(async () => {
+    await (await nc?.jetstreamManager())?.streams.delete(opts.stream).catch(() => {});
+    await nc?.drain();
+    setDbHandle(undefined);
+    await h?.drop();
+  });
+
+  it('the message published before the kill is published again, stored once, and handled once', async () => {
+    const orderIds: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const ctx = { actor: { userId: `kill-shopper-${i}`, role: 'shopper' as const } };
+      const { cartId } = await openCart(ctx);
+      await addItem(ctx, cartId, { productId: 'paper-filters', quantity: 1 });
+      orderIds.push((await checkOut(ctx, cartId)).orderId!);
+    }
+    const [{ db }] = rowsOf<{ db: string }>(await h.db.execute(sql`select current_database() as db`));
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${db}`;
+    // node itself (not the tsx wrapper, which would leave its node child alive after SIGKILL).
+    const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'server/testing/relay-child.ts'], {
+      env: {
+        ...process.env,
+        CHILD_DATABASE_URL: url.toString(),
+        CHILD_NATS_URL: opts.url,
+        CHILD_NATS_STREAM: opts.stream,
+        CHILD_NATS_SUBJECT_PREFIX: opts.prefix,
+        CHILD_PUBLISH_COUNT: '2',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`relay child said nothing in 30 s: ${err}`)), 30_000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /^(published .*|nothing)$/m.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[0]);
+        }
+      });
+    });
+    child.kill('SIGKILL');
+    await exited;
+    expect(line).toMatch(/^published /);
+    const [, killedId, killedSeq] = line.split(' ');
+
+    // The first message was marked, the second (the one in flight) was not.
+    const unpublished = await h.db.select().from(outbox).where(isNull(outbox.publishedAt));
+    expect(unpublished.map((r) => r.messageId)).toContain(killedId);
+    expect(unpublished).toHaveLength(3);
+
+    const publisher = await createNatsPublisher(opts);
+    try {
+      const first = await relayOnce(h.db, publisher, { batchSize: 1 });
+      expect(first.published).toBe(1);
+      expect(publisher.lastAck).toEqual({ seq: Number(killedSeq), duplicate: true });
+      await relayOnce(h.db, publisher);
+    } finally {
+      await publisher.close?.();
+    }
+    const jsm = await nc.jetstreamManager();
+    expect((await jsm.streams.info(opts.stream)).state.messages).toBe(4);
+
+    const sub = await startNatsConsumers([orderNotifications], () => h.db, opts);
+    try {
+      await until(async () => (await h.db.select().from(notifications)).length === 2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await h.db.select().from(notifications)).map((n) => n.orderId).sort()).toEqual([...orderIds].sort());
     } finally {
       await sub.stop();
     }

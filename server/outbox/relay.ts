@@ -34,7 +34,7 @@ export type RelayResult = { published: number; failed: { messageId: string; erro
 export async function relayOnce(
   db: Db,
   publisher: Publisher,
-  opts: { batchSize?: number; afterPublish?: (m: IntegrationMessage) => void } = {},
+  opts: { batchSize?: number; afterPublish?: (m: IntegrationMessage) => void | Promise<void> } = {},
 ): Promise<RelayResult> {
   const batchSize = opts.batchSize ?? 100;
   const rows = await db.select().from(outbox).where(isNull(outbox.publishedAt)).orderBy(asc(outbox.position)).limit(batchSize);
@@ -51,7 +51,7 @@ export async function relayOnce(
         .where(eq(outbox.position, row.position));
       return { published, failed: { messageId: row.messageId, error }, more: true };
     }
-    opts.afterPublish?.(message);
+    await opts.afterPublish?.(message);
     await db
       .update(outbox)
       .set({ publishedAt: new Date(), attempts: sql`${outbox.attempts} + 1`, lastError: null })
