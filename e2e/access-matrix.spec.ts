@@ -90,7 +90,7 @@ const pageRows: PageRow[] = [
     url: (w) => `/carts/${w.aliceCart}/time-travel`,
     expected: alicesRead(login('/carts/{aliceCart}/time-travel')),
   },
-  ...['audit', 'projections'].map((name) => ({
+  ...['audit', 'projections', 'notifications'].map((name) => ({
     pattern: `/admin/${name}`,
     file: `app/admin/${name}/page.tsx`,
     url: () => `/admin/${name}`,
