@@ -30,6 +30,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <Link href="/admin/projections" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
           Projections
         </Link>
+        <Link href="/admin/analytics" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
+          Analytics
+        </Link>
       </nav>
       {children}
     </div>
