@@ -252,3 +252,35 @@ export const leases = pgTable('leases', {
   holder: text('holder').notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
+/**
+ * One row per cart with the moments of its funnel (opened, first item, checked out, abandoned,
+ * expired, merged), from the cart events by the asynchronous `cart-funnel` subscriber.
+ */
+export const analyticsCarts = pgTable(
+  'analytics_carts',
+  {
+    cartId: text('cart_id').primaryKey(),
+    userId: text('user_id'),
+    openedAt: timestamp('opened_at', { withTimezone: true, mode: 'date' }),
+    firstItemAt: timestamp('first_item_at', { withTimezone: true, mode: 'date' }),
+    checkedOutAt: timestamp('checked_out_at', { withTimezone: true, mode: 'date' }),
+    abandonedAt: timestamp('abandoned_at', { withTimezone: true, mode: 'date' }),
+    expiredAt: timestamp('expired_at', { withTimezone: true, mode: 'date' }),
+    mergedAt: timestamp('merged_at', { withTimezone: true, mode: 'date' }),
+    status: text('status'),
+    totalCents: bigint('total_cents', { mode: 'number' }),
+    itemCount: integer('item_count'),
+  },
+  (t) => [index('analytics_carts_opened_idx').on(t.openedAt), index('analytics_carts_checked_out_idx').on(t.checkedOutAt)],
+);
+
+/** Per-day counters that are not a cart's state (reservation expiries), by the same subscriber. */
+export const analyticsDaily = pgTable(
+  'analytics_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    metric: text('metric').notNull(),
+    value: bigint('value', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.metric] })],
+);

@@ -90,7 +90,7 @@ const pageRows: PageRow[] = [
     url: (w) => `/carts/${w.aliceCart}/time-travel`,
     expected: alicesRead(login('/carts/{aliceCart}/time-travel')),
   },
-  ...['audit', 'projections', 'notifications'].map((name) => ({
+  ...['audit', 'projections', 'notifications', 'analytics'].map((name) => ({
     pattern: `/admin/${name}`,
     file: `app/admin/${name}/page.tsx`,
     url: () => `/admin/${name}`,
@@ -217,6 +217,7 @@ const apiRows: ApiRow[] = [
     expected: adminOnly('200'),
   },
   { name: 'GET /api/admin/sales', pattern: '/api/admin/sales', call: (a) => a.get('/api/admin/sales'), expected: adminOnly('200') },
+  { name: 'GET /api/admin/analytics', pattern: '/api/admin/analytics', call: (a) => a.get('/api/admin/analytics'), expected: adminOnly('200') },
   {
     name: 'GET /api/admin/projections/status',
     pattern: '/api/admin/projections/status',

@@ -33,6 +33,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <Link href="/admin/notifications" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
           Notifications
         </Link>
+        <Link href="/admin/analytics" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
+          Analytics
+        </Link>
       </nav>
       {children}
     </div>

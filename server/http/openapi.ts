@@ -13,6 +13,7 @@ import {
   ProjectionJobSchema,
   ProjectionStatusSchema,
   SalesResponse,
+  DashboardResponse,
 } from './schemas';
 import { AuditCursorSchema, AuditEventSchema, AuditFilterParams, AuditPageSchema, AUDIT_MAX_LIMIT } from './schemas';
 
@@ -164,6 +165,17 @@ const ops: Record<string, Record<string, Op>> = {
         { name: 'to', schema: z.iso.date(), description: 'Last UTC day, YYYY-MM-DD (default: today); at most 366 days in all' },
       ],
       ok: { status: 200, schema: SalesResponse, description: 'Rows per day and product, by day then product' },
+      errors: [400, 401, 403],
+    },
+  },
+  '/api/admin/analytics': {
+    get: {
+      summary: 'The admin dashboard: cart funnel, orders and revenue per day, top products, time to checkout, reservation expiries (admins only; asynchronous projections)',
+      query: [
+        { name: 'from', schema: z.iso.date(), description: 'First UTC day, YYYY-MM-DD (default: 29 days before `to`)' },
+        { name: 'to', schema: z.iso.date(), description: 'Last UTC day, YYYY-MM-DD (default: today); at most 366 days in all' },
+      ],
+      ok: { status: 200, schema: DashboardResponse, description: 'Every figure the dashboard draws' },
       errors: [400, 401, 403],
     },
   },

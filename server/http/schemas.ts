@@ -299,3 +299,45 @@ export const SalesResponse = z
     days: z.array(SalesDaySchema).meta({ description: 'One row per day and product that sold, by day then product' }),
   })
   .meta({ id: 'SalesResponse' });
+
+const count = z.number().int().min(0);
+export const DashboardResponse = z
+  .object({
+    from: z.iso.date(),
+    to: z.iso.date(),
+    currency: z.string(),
+    funnel: z
+      .object({
+        opened: count.meta({ description: 'Carts opened in the range (the cohort)' }),
+        withItems: count.meta({ description: 'Of those, carts that got at least one item' }),
+        checkedOut: count,
+        abandoned: count,
+        expired: count,
+        merged: count.meta({ description: 'Guest carts merged into a shopper cart' }),
+        stillOpen: count,
+      })
+      .meta({ id: 'Funnel' }),
+    days: z.array(
+      z
+        .object({
+          day: z.iso.date(),
+          cartsOpened: count,
+          orders: count,
+          revenueCents: z.number().int(),
+          abandoned: count,
+          expired: count,
+          avgSecondsToCheckout: z.number().int().nullable().meta({ description: 'Mean seconds from opening to checkout of the carts checked out that day' }),
+          reservationsExpired: count,
+          reservedUnitsExpired: count,
+        })
+        .meta({ id: 'DashboardDay' }),
+    ),
+    topProducts: z.array(z.object({ productId: z.string(), name: z.string(), units: count, revenueCents: z.number().int(), orders: count })),
+    totals: z.object({
+      orders: count,
+      revenueCents: z.number().int(),
+      avgSecondsToCheckout: z.number().int().nullable(),
+      reservationsExpired: count,
+    }),
+  })
+  .meta({ id: 'DashboardResponse' });

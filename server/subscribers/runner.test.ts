@@ -99,10 +99,13 @@ describe('the subscriber polling loop', () => {
     expect(first.events).toBeGreaterThan(0); // the events appended above are not handled yet
     startSubscribers({ pollMs: 20 });
     await until(async () => (await subscriberLag(h.db)).every((l) => l.events === 0));
-    expect(await subscriberLag(h.db)).toEqual([{ subscriber: 'sales-daily', events: 0, seconds: 0, heldBack: 0 }]);
-    const res = await h.db.execute(sql`select count(*)::int as n from subscriber_checkpoints where subscriber = 'sales-daily'`);
+    expect(await subscriberLag(h.db)).toEqual([
+      { subscriber: 'sales-daily', events: 0, seconds: 0, heldBack: 0 },
+      { subscriber: 'cart-funnel', events: 0, seconds: 0, heldBack: 0 },
+    ]);
+    const res = await h.db.execute(sql`select count(*)::int as n from subscriber_checkpoints where subscriber in ('sales-daily', 'cart-funnel')`);
     const [{ n }] = (res as unknown as { rows: { n: number }[] }).rows;
-    expect(n).toBe(1);
+    expect(n).toBe(2);
   });
 
   it('reads its settings from the environment with defaults', () => {
