@@ -8,4 +8,5 @@ export async function register() {
   installProcessGuard();
   const { startSubscribers } = await import('./server/subscribers/runner');
   startSubscribers();
+  (await import('./server/cart/sweeper')).startSweeper();
 }
