@@ -97,8 +97,17 @@ describe('decide: reserving stock', () => {
     const err = fails(checkOut(heldByOthers(frother, 2), beans), state);
     expect(err.code).toBe('insufficient_stock');
     expect(err.details).toEqual({ productId: 'milk-frother', available: 1, requested: 2 });
-    // Its own live reservation does not count against it: others hold 1 of 3, the cart's 2 still fit.
+    // Its own lapsed reservation does not count against it: others hold 1 of 3, the cart's 2 still fit.
     expect(decide(checkOut(heldByOthers(frother, 1), beans), state)[0].type).toBe('CartCheckedOut');
+  });
+
+  it('CheckOut of a line under a live reservation needs only the stock (stock lowered below what carts hold: first come, first served)', () => {
+    const state = given([opened, added(frother, 2, UNTIL)]);
+    const lowered = { ...frother, stock: 2, reservedByOthers: 3 };
+    expect(decide(checkOut({ ...lowered, heldByThisCart: 2 }), state)[0].type).toBe('CartCheckedOut');
+    // A hold smaller than the line (not possible from events, but the rule is per line) does not count.
+    expect(fails(checkOut({ ...lowered, heldByThisCart: 1 }), state).details).toMatchObject({ available: 0, requested: 2 });
+    expect(fails(checkOut({ ...frother, stock: 1, heldByThisCart: 2 }), state).details).toMatchObject({ available: 1, requested: 2 });
   });
 });
 

@@ -11,6 +11,8 @@ export type ProductSnapshot = {
   stock: number;
   /** Units other carts hold under live reservations: this cart may take only stock minus these. */
   reservedByOthers?: number;
+  /** Checkout: units this cart itself holds under a live reservation (a held line needs only the stock). */
+  heldByThisCart?: number;
 };
 
 export type CartCommand =
@@ -125,7 +127,9 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
       for (const l of cart.items) {
         const product = Object.hasOwn(command.data.products, l.productId) ? command.data.products[l.productId] : undefined;
         if (!product) throw new CartError('conflict', 'product_unavailable', `${l.name} is no longer sold.`, { productId: l.productId });
-        requireStock(product, l.quantity);
+        // A live reservation is honoured while the units exist; a lapsed one competes with other carts' holds.
+        const held = (product.heldByThisCart ?? 0) >= l.quantity;
+        requireStock(held ? { ...product, reservedByOthers: 0 } : product, l.quantity);
       }
       return [
         {

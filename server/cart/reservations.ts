@@ -78,8 +78,15 @@ export async function productForReservation(tx: Db, productId: string, cartId: s
 /** Checkout: lock the lines' products in id order and say what other carts hold of each. */
 export async function productsForCheckout(tx: Db, productIds: string[], cartId: string, now: Date): Promise<Record<string, ProductSnapshot>> {
   const locked = await lockProducts(tx, productIds);
-  const held = await reservedByOthers(tx, Object.keys(locked), cartId, now);
-  return Object.fromEntries(Object.entries(locked).map(([id, p]) => [id, { ...p, reservedByOthers: held[id] ?? 0 }]));
+  const others = await reservedByOthers(tx, Object.keys(locked), cartId, now);
+  const mine = await tx
+    .select({ productId: reservations.productId, quantity: reservations.quantity })
+    .from(reservations)
+    .where(and(eq(reservations.cartId, cartId), gt(reservations.expiresAt, now)));
+  const own = new Map(mine.map((r) => [r.productId, r.quantity]));
+  return Object.fromEntries(
+    Object.entries(locked).map(([id, p]) => [id, { ...p, reservedByOthers: others[id] ?? 0, heldByThisCart: own.get(id) ?? 0 }]),
+  );
 }
 
 /** A decrease needs no lock (it only frees units), just the product as it is. */
