@@ -10,4 +10,5 @@ export async function register() {
   startSubscribers();
   const { startOutbox } = await import('./server/outbox');
   startOutbox();
+  (await import('./server/cart/sweeper')).startSweeper();
 }

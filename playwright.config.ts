@@ -83,6 +83,11 @@ export default defineConfig({
       RATE_LIMIT_SIGNIN_IP: '100000/60',
       RATE_LIMIT_COMMANDS: '100000/60',
       RATE_LIMIT_DISABLED: '',
+      // Adding to a cart holds the units (docs/reservations.md); the specs share the demo stock and
+      // leave carts behind, so holds lapse after 90 s here instead of 15 min (long enough for any one
+      // test, short enough that the suite does not run the catalog dry). The sweeper runs often.
+      RESERVATION_TTL: '90s',
+      SWEEP_INTERVAL: '5s',
       TRUST_PROXY: '',
     },
   },

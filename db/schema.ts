@@ -141,7 +141,7 @@ export const carts = pgTable(
   {
     cartId: text('cart_id').primaryKey(),
     userId: text('user_id').notNull(),
-    status: text('status', { enum: ['open', 'checked_out'] }).notNull(),
+    status: text('status', { enum: ['open', 'checked_out', 'abandoned', 'expired'] }).notNull(),
     items: jsonb('items').$type<CartLineRow[]>().notNull(),
     itemCount: integer('item_count').notNull(),
     totalCents: integer('total_cents').notNull(),
@@ -283,4 +283,26 @@ export const analyticsDaily = pgTable(
     value: bigint('value', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.day, t.metric] })],
+);
+// ---------------------------------------------------------------- reservations (inline projection, docs/reservations.md)
+
+/**
+ * Units a cart holds for its shopper until `expires_at`, from its own events (ItemAdded /
+ * ItemQuantityChanged with reservedUntil); written in the command's transaction. A row past its
+ * expiry no longer counts; the sweeper deletes it through a ReservationsExpired event.
+ */
+export const reservations = pgTable(
+  'reservations',
+  {
+    cartId: text('cart_id').notNull(),
+    productId: text('product_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cartId, t.productId] }),
+    index('reservations_product_expires_idx').on(t.productId, t.expiresAt),
+    index('reservations_expires_idx').on(t.expiresAt),
+    check('reservations_quantity_positive', sql`${t.quantity} > 0`),
+  ],
 );

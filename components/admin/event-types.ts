@@ -7,4 +7,7 @@ export const eventTypeLabels: Record<CartEventType, string> = {
   ItemQuantityChanged: 'Quantity changed',
   ItemRemoved: 'Item removed',
   CartCheckedOut: 'Checked out',
+  ReservationsExpired: 'Reservation lapsed',
+  CartAbandoned: 'Cart abandoned',
+  CartExpired: 'Cart expired',
 };

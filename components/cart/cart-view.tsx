@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useOptimistic, useState, useTransition } from 'react';
-import { changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from '@/server/cart/actions';
+import { abandonCartAction, changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from '@/server/cart/actions';
 import type { CartEvent } from '@/server/cart/events';
 import { evolve, type CartState } from '@/server/cart/evolve';
 import { formatMoney } from '../ui/format';
@@ -122,6 +122,14 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
               className="w-full rounded-lg bg-brand-600 px-4 py-3 font-semibold text-white hover:bg-brand-700 disabled:bg-stone-300"
             >
               {pending ? 'Working…' : 'Checkout'}
+            </button>
+            <button
+              type="button"
+              disabled={pending}
+              onClick={() => send(null, () => abandonCartAction(shown.cartId), () => 'Cart abandoned; its items are back in stock')}
+              className="w-full rounded-lg border border-stone-300 px-4 py-2 text-sm font-medium text-stone-700 hover:border-red-300 hover:text-red-700 disabled:text-stone-400"
+            >
+              Abandon cart
             </button>
             <p className="text-xs text-stone-500">
               Version {shown.version} ·{' '}

@@ -1,10 +1,10 @@
 import Image from 'next/image';
-import type { Product } from '@/server/catalog/queries';
+import type { CatalogProduct } from '@/server/catalog/queries';
 import { formatMoney } from '../ui/format';
 import { AddToCartButton } from './add-to-cart-button';
 import { StockBadge } from './stock-badge';
 
-export function ProductCard({ product }: { product: Product }) {
+export function ProductCard({ product }: { product: CatalogProduct }) {
   return (
     <li className="flex flex-col overflow-hidden rounded-2xl border border-stone-200 bg-white shadow-sm transition-shadow hover:shadow-md">
       <Image src={product.imageUrl} alt="" width={400} height={300} unoptimized className="aspect-[4/3] w-full object-cover" />
@@ -14,8 +14,8 @@ export function ProductCard({ product }: { product: Product }) {
           <p className="shrink-0 font-semibold text-brand-700">{formatMoney(product.priceCents, product.currency)}</p>
         </div>
         <p className="flex-1 text-sm text-stone-600">{product.description}</p>
-        <StockBadge stock={product.stock} />
-        <AddToCartButton productId={product.id} productName={product.name} disabled={product.stock === 0} />
+        <StockBadge available={product.available} />
+        <AddToCartButton productId={product.id} productName={product.name} disabled={product.available === 0} />
       </div>
     </li>
   );

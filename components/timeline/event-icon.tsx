@@ -6,6 +6,9 @@ const paths: Record<EventIconName, { d: string; tone: string }> = {
   quantity: { d: 'M7 7h10M7 12h10M7 17h6', tone: 'text-amber-700' },
   remove: { d: 'M5 12h14', tone: 'text-red-700' },
   checkout: { d: 'M5 12.5l4.5 4.5L19 7', tone: 'text-emerald-700' },
+  lapsed: { d: 'M12 7v5l3 2M12 3a9 9 0 1 0 0 18a9 9 0 0 0 0-18', tone: 'text-amber-700' },
+  abandoned: { d: 'M7 7l10 10M17 7L7 17', tone: 'text-stone-600' },
+  expired: { d: 'M6 3h12M6 21h12M7 3c0 5 10 7 10 18M17 3c0 5-10 7-10 18', tone: 'text-amber-700' },
   other: { d: 'M12 12h.01', tone: 'text-stone-500' },
 };
 

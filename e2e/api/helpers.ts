@@ -38,7 +38,8 @@ export type CartEvent = {
   causationId: string | null;
 };
 
-export type Product = { id: string; name: string; priceCents: number; stock: number; currency: string };
+/** `available`: stock minus the units live cart reservations hold (what can still be added). */
+export type Product = { id: string; name: string; priceCents: number; stock: number; available: number; currency: string };
 
 export type Order = { orderId: string; cartId: string; userId: string; items: CartLine[]; itemCount: number; totalCents: number; currency: string; placedAt: string };
 
@@ -132,11 +133,12 @@ export async function getProducts(api: APIRequestContext): Promise<Map<string, P
 /**
  * A product with stock in [min, max], preferring the one named. Specs that check stock out use this so a
  * database reused across runs (where a favourite product may be sold out) still has something to buy;
- * it fails, never skips, when the catalog has nothing left.
+ * it fails, never skips, when the catalog has nothing left. Units other specs' carts hold (reservations,
+ * docs/reservations.md) cannot be added, so at least `min` must be available too.
  */
 export async function productWithStock(api: APIRequestContext, preferred: string, min: number, max = Infinity): Promise<Product> {
   const products = await getProducts(api);
-  const fits = (p: Product | undefined): p is Product => !!p && p.stock >= min && p.stock <= max;
+  const fits = (p: Product | undefined): p is Product => !!p && p.available >= min && p.stock <= max;
   const chosen = fits(products.get(preferred)) ? products.get(preferred) : [...products.values()].find(fits);
   expect(chosen, `a product with stock between ${min} and ${max}`).toBeTruthy();
   return chosen!;

@@ -53,8 +53,10 @@ test.describe('GET /api/carts/{cartId}/events', () => {
     expect(correlationIds.size).toBe(events.length);
 
     expect(events[0].data).toEqual({ cartId, userId: 'user-alice', currency: 'EUR' });
-    expect(events[1].data).toEqual({ productId: 'espresso-beans', name: beans.name, unitPriceCents: beans.priceCents, quantity: 2 });
-    expect(events[3].data).toEqual({ productId: 'espresso-beans', from: 2, to: 5 });
+    // Adding and raising a line reserve it until reservedUntil (docs/reservations.md).
+    const reservedUntil = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
+    expect(events[1].data).toEqual({ productId: 'espresso-beans', name: beans.name, unitPriceCents: beans.priceCents, quantity: 2, reservedUntil });
+    expect(events[3].data).toEqual({ productId: 'espresso-beans', from: 2, to: 5, reservedUntil });
     expect(events[4].data).toEqual({ productId: 'ceramic-mug', quantity: 1 });
   });
 

@@ -13,7 +13,7 @@ import { clientIp, takeCommand } from '../http/rate-limit';
 import { AddItemBody, CartIdSchema, ChangeQuantityBody, ProductIdSchema } from '../http/schemas';
 import { CartError } from './errors';
 import type { CartState } from './evolve';
-import { addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type CommandContext } from './handler';
+import { abandonCart, addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type CommandContext } from './handler';
 
 export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]>; retryAfterSeconds?: number };
 export type CartActionResult = { ok: true; cart: CartState; orderId?: string } | { ok: false; error: ActionError };
@@ -99,4 +99,9 @@ export async function removeItemAction(cartId: string, productId: string): Promi
 
 export async function checkoutAction(cartId: string): Promise<CartActionResult> {
   return run({ cartId }, z.object({ cartId: CartIdSchema }), (ctx) => checkOut(ctx, cartId));
+}
+
+/** Give the cart up: it closes as abandoned and its reserved stock goes back on the shelf. */
+export async function abandonCartAction(cartId: string): Promise<CartActionResult> {
+  return run({ cartId }, z.object({ cartId: CartIdSchema }), (ctx) => abandonCart(ctx, cartId));
 }

@@ -139,6 +139,9 @@ const allowedRefusals: Record<CartCommand['type'], string[]> = {
   ChangeQuantity: ['cart_not_found', 'cart_closed', 'invalid_quantity', 'line_not_found', 'product_not_found', 'insufficient_stock'],
   RemoveItem: ['cart_not_found', 'cart_closed', 'line_not_found'],
   CheckOut: ['cart_not_found', 'cart_closed', 'cart_empty', 'product_unavailable', 'insufficient_stock'],
+  AbandonCart: ['cart_not_found', 'cart_closed'],
+  ExpireCart: ['cart_not_found'],
+  ExpireReservations: ['cart_not_found'],
 };
 
 const lineOf = (state: CartState | null, productId: string) => state?.items.find((l) => l.productId === productId);

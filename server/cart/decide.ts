@@ -3,14 +3,25 @@ import { MAX_QUANTITY, MIN_QUANTITY, type CartEvent } from './events';
 import type { CartState } from './evolve';
 
 /** What the catalog said about a product when the command was handled. */
-export type ProductSnapshot = { productId: string; name: string; unitPriceCents: number; currency: string; stock: number };
+export type ProductSnapshot = {
+  productId: string;
+  name: string;
+  unitPriceCents: number;
+  currency: string;
+  stock: number;
+  /** Units other carts hold under live reservations: this cart may take only stock minus these. */
+  reservedByOthers?: number;
+  /** Checkout: units this cart itself holds under a live reservation (a held line needs only the stock). */
+  heldByThisCart?: number;
+};
 
 export type CartCommand =
   | { type: 'OpenCart'; data: { cartId: string; userId: string; currency: string } }
-  | { type: 'AddItem'; data: { productId: string; quantity: number; product: ProductSnapshot | null } }
-  | { type: 'ChangeQuantity'; data: { productId: string; quantity: number; product: ProductSnapshot | null } }
+  | { type: 'AddItem'; data: { productId: string; quantity: number; product: ProductSnapshot | null; reservedUntil?: string } }
+  | { type: 'ChangeQuantity'; data: { productId: string; quantity: number; product: ProductSnapshot | null; reservedUntil?: string } }
   | { type: 'RemoveItem'; data: { productId: string } }
-  | { type: 'CheckOut'; data: { orderId: string; products: Record<string, ProductSnapshot | undefined> } };
+  | { type: 'CheckOut'; data: { orderId: string; products: Record<string, ProductSnapshot | undefined> } }
+  | ReservationCommand;
 
 const wholeIn = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
 
@@ -25,7 +36,7 @@ function requireQuantity(quantity: number, min: number) {
 function requireOpen(state: CartState | null): CartState {
   if (!state) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
   if (state.status !== 'open') {
-    throw new CartError('conflict', 'cart_closed', 'This cart is checked out and can no longer change.', {
+    throw new CartError('conflict', 'cart_closed', closedMessage[state.status] ?? 'This cart is closed and can no longer change.', {
       status: state.status,
       orderId: state.orderId,
     });
@@ -33,15 +44,17 @@ function requireOpen(state: CartState | null): CartState {
   return state;
 }
 
+/** Stock minus what other carts hold: a cart's own live reservation never counts against it. */
 function requireStock(product: ProductSnapshot, quantity: number) {
-  if (product.stock < quantity) {
+  const available = Math.max(0, product.stock - (product.reservedByOthers ?? 0));
+  if (available < quantity) {
     throw new CartError(
       'conflict',
       'insufficient_stock',
-      product.stock === 0
+      available === 0
         ? `${product.name} is out of stock.`
-        : `Only ${product.stock} of ${product.name} in stock; ${quantity} requested.`,
-      { productId: product.productId, available: product.stock, requested: quantity },
+        : `Only ${available} of ${product.name} ${product.reservedByOthers ? 'available' : 'in stock'}; ${quantity} requested.`,
+      { productId: product.productId, available, requested: quantity },
     );
   }
 }
@@ -76,10 +89,11 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
         );
       }
       requireStock(product, current + quantity);
+      const { reservedUntil } = command.data;
       return [
         {
           type: 'ItemAdded',
-          data: { productId, name: product.name, unitPriceCents: product.unitPriceCents, quantity },
+          data: { productId, name: product.name, unitPriceCents: product.unitPriceCents, quantity, ...(reservedUntil ? { reservedUntil } : {}) },
         },
       ];
     }
@@ -91,8 +105,11 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
       if (!current) throw new CartError('not_found', 'line_not_found', `This cart has no line for "${productId}".`, { productId });
       if (quantity === current.quantity) return [];
       if (quantity === 0) return [{ type: 'ItemRemoved', data: { productId, quantity: current.quantity } }];
-      if (quantity > current.quantity) requireStock(requireProduct(productId, command.data.product), quantity);
-      return [{ type: 'ItemQuantityChanged', data: { productId, from: current.quantity, to: quantity } }];
+      if (quantity < current.quantity) return [{ type: 'ItemQuantityChanged', data: { productId, from: current.quantity, to: quantity } }];
+      // An increase reserves the whole line again (so a lapsed reservation is re-checked and renewed).
+      requireStock(requireProduct(productId, command.data.product), quantity);
+      const { reservedUntil } = command.data;
+      return [{ type: 'ItemQuantityChanged', data: { productId, from: current.quantity, to: quantity, ...(reservedUntil ? { reservedUntil } : {}) } }];
     }
     case 'RemoveItem': {
       const cart = requireOpen(state);
@@ -110,7 +127,9 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
       for (const l of cart.items) {
         const product = Object.hasOwn(command.data.products, l.productId) ? command.data.products[l.productId] : undefined;
         if (!product) throw new CartError('conflict', 'product_unavailable', `${l.name} is no longer sold.`, { productId: l.productId });
-        requireStock(product, l.quantity);
+        // A live reservation is honoured while the units exist; a lapsed one competes with other carts' holds.
+        const held = (product.heldByThisCart ?? 0) >= l.quantity;
+        requireStock(held ? { ...product, reservedByOthers: 0 } : product, l.quantity);
       }
       return [
         {
@@ -124,6 +143,43 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
           },
         },
       ];
+    }
+    default:
+      return decideReservation(command, state);
+  }
+}
+
+// ------------------------------------------------------------------ closing a cart, lapsed reservations
+
+const closedMessage: Partial<Record<CartState['status'], string>> = {
+  checked_out: 'This cart is checked out and can no longer change.',
+  abandoned: 'This cart was abandoned and can no longer change.',
+  expired: 'This cart expired after a long time without activity and can no longer change.',
+};
+
+export type ReservationCommand =
+  | { type: 'AbandonCart'; data: Record<string, never> }
+  /** Sweeper: close the cart if nothing happened to it since `inactiveBefore` (ISO time). */
+  | { type: 'ExpireCart'; data: { inactiveBefore: string; ttlSeconds: number } }
+  /** Sweeper: release these lines, whose reservation lapsed (read by the handler under the cart's lock). */
+  | { type: 'ExpireReservations'; data: { productIds: string[] } };
+
+function decideReservation(command: ReservationCommand, state: CartState | null): CartEvent[] {
+  switch (command.type) {
+    case 'AbandonCart':
+      requireOpen(state);
+      return [{ type: 'CartAbandoned', data: {} }];
+    case 'ExpireCart': {
+      if (!state) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
+      // System commands are idempotent: a cart closed or touched meanwhile (a race the sweeper lost) is left alone.
+      if (state.status !== 'open' || state.updatedAt >= command.data.inactiveBefore) return [];
+      return [{ type: 'CartExpired', data: { lastActivityAt: state.updatedAt, ttlSeconds: command.data.ttlSeconds } }];
+    }
+    case 'ExpireReservations': {
+      if (!state) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
+      if (state.status !== 'open') return [];
+      const productIds = command.data.productIds.filter((id) => state.items.some((l) => l.productId === id));
+      return productIds.length === 0 ? [] : [{ type: 'ReservationsExpired', data: { productIds } }];
     }
   }
 }

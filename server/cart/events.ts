@@ -12,11 +12,11 @@ export type CartOpened = { type: 'CartOpened'; data: { cartId: string; userId: s
 /** Schema version 2: the price in integer cents. v1 stored a decimal string; upcast.ts converts it on read. */
 export type ItemAdded = {
   type: 'ItemAdded';
-  data: { productId: string; name: string; unitPriceCents: number; quantity: number };
+  data: { productId: string; name: string; unitPriceCents: number; quantity: number; reservedUntil?: string };
 };
 export type ItemQuantityChanged = {
   type: 'ItemQuantityChanged';
-  data: { productId: string; from: number; to: number };
+  data: { productId: string; from: number; to: number; reservedUntil?: string };
 };
 export type ItemRemoved = { type: 'ItemRemoved'; data: { productId: string; quantity: number } };
 export type CartCheckedOut = {
@@ -24,7 +24,15 @@ export type CartCheckedOut = {
   data: { orderId: string; items: CartLine[]; itemCount: number; totalCents: number; currency: string };
 };
 
-export type CartEvent = CartOpened | ItemAdded | ItemQuantityChanged | ItemRemoved | CartCheckedOut;
+export type CartEvent =
+  | CartOpened
+  | ItemAdded
+  | ItemQuantityChanged
+  | ItemRemoved
+  | CartCheckedOut
+  | ReservationsExpired
+  | CartAbandoned
+  | CartExpired;
 export type CartEventType = CartEvent['type'];
 
 /** An event as evolve sees it: the event plus its place in the stream and its time. */
@@ -36,6 +44,9 @@ export const cartEventTypes: CartEventType[] = [
   'ItemQuantityChanged',
   'ItemRemoved',
   'CartCheckedOut',
+  'ReservationsExpired',
+  'CartAbandoned',
+  'CartExpired',
 ];
 
 /** Quantity bounds for one line: a whole number from 1 to 99. */
@@ -44,3 +55,14 @@ export const MAX_QUANTITY = 99;
 
 export const cartStreamId = (cartId: string) => `cart-${cartId}`;
 export const CART_STREAM_TYPE = 'cart';
+
+// ------------------------------------------------------------------ reservations and expiry (docs/reservations.md)
+// `reservedUntil` on ItemAdded / ItemQuantityChanged (an increase): the whole line's quantity is held
+// for this cart until then. Optional: events written before reservations existed hold nothing.
+
+/** The sweeper (system actor) released the lines whose reservation lapsed; the lines stay in the cart. */
+export type ReservationsExpired = { type: 'ReservationsExpired'; data: { productIds: string[] } };
+/** The shopper gave the cart up; its reservations are released and it refuses further commands. */
+export type CartAbandoned = { type: 'CartAbandoned'; data: Record<string, never> };
+/** The sweeper closed a cart inactive for `ttlSeconds` since `lastActivityAt`; reservations released. */
+export type CartExpired = { type: 'CartExpired'; data: { lastActivityAt: string; ttlSeconds: number } };

@@ -4,7 +4,7 @@ import type { CartEventEnvelope, CartLine } from './events';
 export type CartState = {
   cartId: string;
   userId: string;
-  status: 'open' | 'checked_out';
+  status: 'open' | 'checked_out' | 'abandoned' | 'expired';
   items: CartLine[];
   itemCount: number;
   totalCents: number;
@@ -75,6 +75,14 @@ export function evolve(state: CartState | null, event: CartEventEnvelope): CartS
       );
     case 'CartCheckedOut':
       return { ...next, status: 'checked_out', orderId: event.data.orderId };
+    // Releasing lapsed reservations is the system's doing, not activity: updatedAt (last activity,
+    // which cart expiry measures from) stays.
+    case 'ReservationsExpired':
+      return { ...state, version: event.version };
+    case 'CartAbandoned':
+      return { ...next, status: 'abandoned' };
+    case 'CartExpired':
+      return { ...next, status: 'expired' };
   }
 }
 

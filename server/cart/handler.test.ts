@@ -68,7 +68,7 @@ describe.each(testDbKinds())('cart command handler on %s', (kind) => {
       'ItemRemoved',
       'CartCheckedOut',
     ]);
-    expect(events[1].data).toEqual({ productId: 'espresso-beans', name: 'Espresso beans', unitPriceCents: 2490, quantity: 2 });
+    expect(events[1].data).toEqual({ productId: 'espresso-beans', name: 'Espresso beans', unitPriceCents: 2490, quantity: 2, reservedUntil: expect.any(String) });
     expect(events[1].metadata.actor).toEqual(ctx.actor);
     await expectReadModelMatchesEvents(h, cartId);
     const row = await readModel(h, cartId);

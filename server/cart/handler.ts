@@ -5,7 +5,6 @@ import { getDb, type Db } from '@/db/client';
 import { carts, products, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
-import { getProduct, lockProducts, toSnapshot } from '../catalog/queries';
 import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
@@ -15,6 +14,8 @@ import { fold, type CartState } from './evolve';
 import { enqueue } from '../outbox/write';
 import { cartIntegrationMessages } from './integration';
 import { projectCart } from './projections';
+import { lapsedLines, productAsIs, productForReservation, productsForCheckout, projectReservations } from './reservations';
+import { readTiming } from './timing';
 import { loadState, writeSnapshotsFor } from './snapshots';
 import { currentSchemaVersion } from './upcast';
 
@@ -158,6 +159,7 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   await commitStock(tx, newEvents);
   if (envelopes.length > 0) await projectCart(tx, after, envelopes);
   await enqueue(tx, cartIntegrationMessages(streamId, after, envelopes, correlationId));
+  await projectReservations(tx, state, envelopes);
   await writeSnapshotsFor(tx, streamId, state, envelopes);
   const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
   const result: CommandResult = {
@@ -185,6 +187,7 @@ function authorizeWrite(actor: Actor, state: CartState | null, kind: string) {
     return;
   }
   if (state.userId === actor.userId) return;
+  if (actor.role === 'system') return; // the sweeper: expiry and lapsed reservations
   if (actor.role === 'admin') throw new AppError(403, 'forbidden', "Admins may read shoppers' carts but not change them.");
   throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
 }
@@ -239,17 +242,27 @@ export async function ensureOpenCart(ctx: CommandContext): Promise<string> {
   });
 }
 
+/** The clock of this command and the expiry of a reservation it takes (RESERVATION_TTL from now). */
+function reservationClock(ctx: CommandContext) {
+  const now = (ctx.now ?? (() => new Date()))();
+  return { now, reservedUntil: new Date(now.getTime() + readTiming().RESERVATION_TTL * 1000).toISOString() };
+}
+
 export function addItem(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {
   return handleCartCommand(cartId, 'add', input, ctx, async (tx) => {
-    const product = await getProduct(input.productId, tx);
-    return { type: 'AddItem', data: { ...input, product: product && toSnapshot(product) } };
+    const { now, reservedUntil } = reservationClock(ctx);
+    const product = await productForReservation(tx, input.productId, cartId, now);
+    return { type: 'AddItem', data: { ...input, product, reservedUntil } };
   });
 }
 
 export function changeQuantity(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {
-  return handleCartCommand(cartId, 'change', input, ctx, async (tx) => {
-    const product = await getProduct(input.productId, tx);
-    return { type: 'ChangeQuantity', data: { ...input, product: product && toSnapshot(product) } };
+  return handleCartCommand(cartId, 'change', input, ctx, async (tx, state) => {
+    const { now, reservedUntil } = reservationClock(ctx);
+    const current = state?.items.find((l) => l.productId === input.productId)?.quantity ?? 0;
+    // Only an increase takes units (and the product lock); a decrease just frees some.
+    const product = input.quantity > current ? await productForReservation(tx, input.productId, cartId, now) : await productAsIs(tx, input.productId);
+    return { type: 'ChangeQuantity', data: { ...input, product, reservedUntil } };
   });
 }
 
@@ -262,7 +275,8 @@ export function checkOut(ctx: CommandContext, cartId: string) {
     type: 'CheckOut',
     data: {
       orderId: newOrderId(),
-      products: await lockProducts(tx, (state?.items ?? []).map((l) => l.productId)),
+      // A line whose reservation lapsed is checked against what other carts hold now.
+      products: await productsForCheckout(tx, (state?.items ?? []).map((l) => l.productId), cartId, (ctx.now ?? (() => new Date()))()),
     },
   }));
 }
@@ -270,4 +284,29 @@ export function checkOut(ctx: CommandContext, cartId: string) {
 /** Short, readable, unguessable order numbers. */
 function newOrderId() {
   return 'ord_' + randomUUID().replace(/-/g, '').slice(0, 16);
+}
+
+// ------------------------------------------------------------------ closing carts, lapsed reservations
+
+/** The shopper gives the cart up: CartAbandoned, its reservations released. */
+export function abandonCart(ctx: CommandContext, cartId: string) {
+  return handleCartCommand(cartId, 'abandon', null, ctx, async () => ({ type: 'AbandonCart', data: {} }));
+}
+
+/** The sweeper's actor: events it appends say so. */
+export const SYSTEM_ACTOR = { userId: 'system', role: 'system' } as const;
+
+/** Sweeper: expire the cart if it has been inactive for ttlSeconds at ctx.now (a no-op otherwise). */
+export function expireCart(ctx: CommandContext, cartId: string, ttlSeconds: number, tx?: Db) {
+  const now = (ctx.now ?? (() => new Date()))();
+  const inactiveBefore = new Date(now.getTime() - ttlSeconds * 1000).toISOString();
+  return handleCartCommand(cartId, 'expire', { ttlSeconds }, ctx, async () => ({ type: 'ExpireCart', data: { inactiveBefore, ttlSeconds } }), tx);
+}
+
+/** Sweeper: release the lines whose reservation lapsed by ctx.now (read under the cart's lock). */
+export function expireReservations(ctx: CommandContext, cartId: string, tx?: Db) {
+  return handleCartCommand(cartId, 'expire-reservations', null, ctx, async (t) => ({
+    type: 'ExpireReservations',
+    data: { productIds: await lapsedLines(t, cartId, (ctx.now ?? (() => new Date()))()) },
+  }), tx);
 }

@@ -140,7 +140,7 @@ describe.each(testDbKinds())('cart history on %s', (kind) => {
         correlationId: s.metadata.correlationId,
       });
     });
-    expect(events[1].data).toEqual({ productId: 'espresso-beans', name: 'Espresso beans', unitPriceCents: 2490, quantity: 2 });
+    expect(events[1].data).toEqual({ productId: 'espresso-beans', name: 'Espresso beans', unitPriceCents: 2490, quantity: 2, reservedUntil: expect.any(String) });
   });
 
   it('listCartEvents with `after` at or beyond the end -> no events and a null cursor', async () => {

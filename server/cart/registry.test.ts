@@ -44,7 +44,7 @@ const checkedOut = (state: CartState): CartEvent => ({
   data: { orderId: ORDER_ID, items: state.items, itemCount: state.itemCount, totalCents: state.totalCents, currency: state.currency },
 });
 
-const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout'];
+const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout', 'lapsed', 'abandoned', 'expired'];
 
 // ------------------------------------------------------------------ icons and titles
 
@@ -56,6 +56,9 @@ describe('cart event registry: icons and titles', () => {
       ItemQuantityChanged: espressoQuantity(1, 3).data,
       ItemRemoved: removeMug(1).data,
       CartCheckedOut: { orderId: ORDER_ID, items: [], itemCount: 0, totalCents: 0, currency: 'EUR' },
+      ReservationsExpired: { productIds: ['espresso-beans'] },
+      CartAbandoned: {},
+      CartExpired: { lastActivityAt: at(1), ttlSeconds: 86_400 },
     };
     expect(Object.keys(cartEventRegistry).sort()).toEqual([...cartEventTypes].sort());
     for (const type of cartEventTypes) {
@@ -74,7 +77,19 @@ describe('cart event registry: icons and titles', () => {
       ['ItemQuantityChanged', 'quantity'],
       ['ItemRemoved', 'remove'],
       ['CartCheckedOut', 'checkout'],
+      ['ReservationsExpired', 'lapsed'],
+      ['CartAbandoned', 'abandoned'],
+      ['CartExpired', 'expired'],
     ]);
+  });
+
+  it('reservations and closing: titles name the lines (from the state before) and the TTL', () => {
+    const states = replay([opened, addEspresso(1)]);
+    expect(eventTitle('ReservationsExpired', { productIds: ['espresso-beans'] }, states[2])).toBe(
+      'Reservation lapsed: Espresso beans no longer held',
+    );
+    expect(eventTitle('CartAbandoned', {})).toBe('Cart abandoned by the shopper');
+    expect(eventTitle('CartExpired', { lastActivityAt: at(1), ttlSeconds: 86_400 })).toBe('Cart expired after 24 h without activity');
   });
 
   it('CartOpened: "Cart opened"', () => {

@@ -6,7 +6,7 @@ import type { CartState } from './evolve';
 export type Change = { label: string; before: string | number | null; after: string | number | null };
 
 /** Icon keys; components/timeline/event-icon.tsx draws them (no emoji fonts needed). */
-export type EventIconName = 'open' | 'add' | 'quantity' | 'remove' | 'checkout' | 'other';
+export type EventIconName = 'open' | 'add' | 'quantity' | 'remove' | 'checkout' | 'lapsed' | 'abandoned' | 'expired' | 'other';
 
 export type EventView = {
   icon: EventIconName;
@@ -41,7 +41,24 @@ export const cartEventRegistry: Record<CartEventType, Entry> = {
     icon: 'checkout',
     title: (d: { orderId: string }) => `Checked out, order #${d.orderId}`,
   },
+  ReservationsExpired: {
+    icon: 'lapsed',
+    title: (d: { productIds: string[] }, before) =>
+      `Reservation lapsed: ${d.productIds.map((id) => nameIn(before, id)).join(', ')} no longer held`,
+  },
+  CartAbandoned: { icon: 'abandoned', title: () => 'Cart abandoned by the shopper' },
+  CartExpired: {
+    icon: 'expired',
+    title: (d: { ttlSeconds: number }) => `Cart expired after ${span(d.ttlSeconds)} without activity`,
+  },
 };
+
+/** 86400 -> "24 h", 900 -> "15 min", 45 -> "45 s". */
+function span(seconds: number): string {
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
 
 const money = (cents: number, currency: string) =>
   new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(cents / 100);

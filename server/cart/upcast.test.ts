@@ -78,6 +78,9 @@ describe('upcast', () => {
       ItemQuantityChanged: 1,
       ItemRemoved: 1,
       CartCheckedOut: 1,
+      ReservationsExpired: 1,
+      CartAbandoned: 1,
+      CartExpired: 1,
     });
     expect(Object.keys(cartEventSchemas).sort()).toEqual([...cartEventTypes].sort());
   });

@@ -74,6 +74,9 @@ export const cartEventSchemas: Record<CartEventType, EventSchema> = {
   ItemQuantityChanged: { current: 1, upcasters: {} },
   ItemRemoved: { current: 1, upcasters: {} },
   CartCheckedOut: { current: 1, upcasters: {} },
+  ReservationsExpired: { current: 1, upcasters: {} },
+  CartAbandoned: { current: 1, upcasters: {} },
+  CartExpired: { current: 1, upcasters: {} },
 };
 
 /** The schema version new events of this type are written with. */

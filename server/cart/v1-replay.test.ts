@@ -137,7 +137,8 @@ describe.each(testDbKinds())('a v1 cart stream replays today on %s', (kind) => {
     expect(done.version).toBe(8);
     const stored = await readStream(h.db, fixture.stream.stream_id, { afterVersion: 7 });
     expect(stored.map((e) => [e.type, e.schemaVersion, e.data])).toEqual([
-      ['ItemAdded', 2, { productId: 'paper-filters', name: 'Paper filters', unitPriceCents: 650, quantity: 1 }],
+      // A command today also reserves the line (docs/reservations.md).
+      ['ItemAdded', 2, { productId: 'paper-filters', name: 'Paper filters', unitPriceCents: 650, quantity: 1, reservedUntil: expect.any(String) }],
     ]);
     const after = { ...expected[7], version: 8, updatedAt: stored[0].occurredAt.toISOString() };
     after.items = [espresso(5), { ...filters, quantity: 4, lineTotalCents: 2600 }];

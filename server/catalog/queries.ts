@@ -1,7 +1,7 @@
 import 'server-only';
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { getDb, type Db } from '@/db/client';
-import { products } from '@/db/schema';
+import { products, reservations } from '@/db/schema';
 import type { ProductSnapshot } from '../cart/decide';
 
 export type Product = {
@@ -24,8 +24,17 @@ const columns = {
   imageUrl: products.imageUrl,
 };
 
-export async function listProducts(db: Db = getDb()): Promise<Product[]> {
-  return db.select(columns).from(products).orderBy(asc(products.sortOrder), asc(products.id));
+/** A catalog entry: `available` is stock minus the units live cart reservations hold (never below 0). */
+export type CatalogProduct = Product & { available: number };
+
+export async function listProducts(db: Db = getDb(), now: Date = new Date()): Promise<CatalogProduct[]> {
+  const held = sql<number>`coalesce((select sum(${reservations.quantity}) from ${reservations}
+    where ${reservations.productId} = ${products.id} and ${reservations.expiresAt} > ${now.toISOString()}::timestamptz), 0)`;
+  const rows = await db
+    .select({ ...columns, available: sql<number>`greatest(${products.stock} - ${held}, 0)::int` })
+    .from(products)
+    .orderBy(asc(products.sortOrder), asc(products.id));
+  return rows.map((r) => ({ ...r, available: Number(r.available) }));
 }
 
 export async function getProduct(id: string, db: Db = getDb()): Promise<Product | null> {

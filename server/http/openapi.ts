@@ -73,13 +73,13 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/api/products': {
-    get: { summary: 'The catalog', ok: { status: 200, schema: z.object({ products: z.array(ProductSchema) }), description: 'Products' }, errors: [], auth: false },
+    get: { summary: 'The catalog; `available` is stock minus the units live cart reservations hold', ok: { status: 200, schema: z.object({ products: z.array(ProductSchema) }), description: 'Products' }, errors: [], auth: false },
   },
   '/api/carts': {
     get: {
       summary: "The signed-in user's carts",
       query: [
-        { name: 'status', schema: z.enum(['open', 'checked_out']), description: 'Only carts in this status' },
+        { name: 'status', schema: z.enum(['open', 'checked_out', 'abandoned', 'expired']), description: 'Only carts in this status' },
         { name: 'limit', schema: z.number().int().min(1).max(200), description: 'At most this many (default 100)' },
       ],
       ok: { status: 200, schema: z.object({ carts: z.array(CartSchema) }), description: 'Carts, newest first' }, errors: [401] },
@@ -87,6 +87,13 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/api/carts/{cartId}': {
     get: { summary: 'A cart (read model)', params: ['cartId'], ok: { status: 200, schema: CartSchema, description: 'The cart; ETag is its version' }, errors: [401, 404] },
+    delete: {
+      summary: 'Abandon the cart: CartAbandoned, status abandoned, its stock reservations released; later commands get 409 cart_closed',
+      params: ['cartId'],
+      ok: { status: 200, schema: CommandResponse, description: 'Abandoned' },
+      errors: cmdErrors,
+      command: true,
+    },
   },
   '/api/carts/{cartId}/items': {
     post: { summary: 'Add an item', params: ['cartId'], body: AddItemBody, ok: { status: 200, schema: CommandResponse, description: 'Added' }, errors: cmdErrors, command: true },

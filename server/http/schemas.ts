@@ -32,7 +32,7 @@ export const CreateCartBody = z
 
 export const ListCartsQuery = z
   .object({
-    status: z.enum(['open', 'checked_out']).optional(),
+    status: z.enum(['open', 'checked_out', 'abandoned', 'expired']).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(100),
   })
   .strict();
@@ -66,6 +66,8 @@ export const ProductSchema = z
     priceCents: z.number().int(),
     currency: z.string(),
     stock: z.number().int(),
+    /** Stock minus the units live cart reservations hold: what a shopper can still add. */
+    available: z.number().int(),
     imageUrl: z.string(),
   })
   .meta({ id: 'Product' });
@@ -84,7 +86,7 @@ export const CartSchema = z
   .object({
     cartId: CartIdSchema,
     userId: z.string(),
-    status: z.enum(['open', 'checked_out']),
+    status: z.enum(['open', 'checked_out', 'abandoned', 'expired']),
     items: z.array(CartLineSchema),
     itemCount: z.number().int(),
     totalCents: z.number().int(),

@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setDbHandle } from '@/db/client';
 import { migrateDatabase, migrationsFolder } from '@/db/migrate';
-import { carts, orders } from '@/db/schema';
+import { carts, orders, products } from '@/db/schema';
 import { seedDemo } from '@/db/seed';
 import { createTestDatabase, testDbKinds, type TestDbKind } from '@/server/testing/db';
 import { addItem, changeQuantity, checkOut, loadCart, openCart, removeItem, type CommandContext } from '../cart/handler';
@@ -27,6 +27,8 @@ type Handle = Awaited<ReturnType<typeof createTestDatabase>>;
 async function setup(kind: TestDbKind, poolMax = 20): Promise<Handle> {
   const h = await createTestDatabase(kind, poolMax);
   await seedDemo(h.db);
+  // Adding reserves stock now (docs/reservations.md): enough for the hundreds of carts made here.
+  await h.db.update(products).set({ stock: 1_000_000, initialStock: 1_000_000 });
   setDbHandle(h);
   return h;
 }

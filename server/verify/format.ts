@@ -6,6 +6,7 @@ const headings: Record<CheckName, string> = {
   stream: 'stream versions',
   orders: 'orders vs checkout events',
   stock: 'stock + units sold vs initial stock',
+  reservations: 'reservations vs open carts and stock',
 };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

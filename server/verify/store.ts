@@ -12,7 +12,10 @@ import type { Difference, StoreCounts, StoreReport } from './types';
  *     CartCheckedOut event: both from the projection verifier (server/projections), which folds each
  *     stream and compares the `carts` and `orders` rows column by column, and finds rows no stream explains;
  * (b) every stream's versions are 1..N without a gap and `streams.version` is its last event's;
- * (d) for every product, stock + units sold over the orders' lines = initial stock.
+ * (d) for every product, stock + units sold over the orders' lines = initial stock (reservations never
+ *     change stock: only checkout takes units);
+ * (e) every reservation belongs to an open cart's line with that line's quantity, and live reservations
+ *     hold no more of a product than its stock (docs/reservations.md).
  * (b), (d) and the counts read one REPEATABLE READ snapshot; (a) and (c) read one snapshot per batch
  * (inline projections commit with their events, so a store in use shows no false differences).
  */
@@ -21,10 +24,15 @@ export async function verifyStore(db: Db, opts: { batchSize?: number } = {}): Pr
   const projections = await verifyProjections(db, { batchSize: opts.batchSize });
   const differences: Difference[] = projections.mismatches.map(fromMismatch);
   const snapshot = await db.transaction(
-    async (tx) => ({ counts: await countAll(tx), streams: await streamDifferences(tx), stock: await stockDifferences(tx) }),
+    async (tx) => ({
+      counts: await countAll(tx),
+      streams: await streamDifferences(tx),
+      stock: await stockDifferences(tx),
+      reservations: await reservationDifferences(tx),
+    }),
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
-  differences.push(...snapshot.streams, ...snapshot.stock);
+  differences.push(...snapshot.streams, ...snapshot.stock, ...snapshot.reservations);
   const counts: StoreCounts = { ...snapshot.counts, carts: projections.checked };
   return { ok: differences.length === 0, counts, differences, durationMs: Math.round(performance.now() - started) };
 }
@@ -131,6 +139,40 @@ async function stockDifferences(tx: Db): Promise<Difference[]> {
   );
   for (const r of unknown) {
     out.push({ check: 'stock', subject: `product ${String(r.product_id)}`, message: `orders sold ${num(r.sold)} units of a product the catalog does not have` });
+  }
+  return out;
+}
+
+/** (e): reservations match open carts' lines, and what live ones hold fits in the stock. */
+async function reservationDifferences(tx: Db): Promise<Difference[]> {
+  const out: Difference[] = [];
+  const stray = rowsOf(
+    await tx.execute(sql`
+      select r.cart_id, r.product_id, r.quantity, c.status, li.q as line
+      from reservations r
+      left join carts c on c.cart_id = r.cart_id
+      left join lateral (select (l ->> 'quantity')::int as q from jsonb_array_elements(c.items) l where l ->> 'productId' = r.product_id) li on true
+      where c.cart_id is null or c.status <> 'open' or li.q is distinct from r.quantity
+      order by 1, 2`),
+  );
+  for (const r of stray) {
+    const why = r.status === null || r.status === undefined
+      ? 'a cart that does not exist'
+      : r.status !== 'open'
+        ? `a cart that is ${String(r.status)}`
+        : r.line === null || r.line === undefined
+          ? 'a line the cart does not have'
+          : `a line of ${num(r.line)}`;
+    out.push({ check: 'reservations', subject: `cart ${String(r.cart_id)}`, message: `holds ${num(r.quantity)} of ${String(r.product_id)} for ${why}` });
+  }
+  const over = rowsOf(
+    await tx.execute(sql`
+      select p.id, p.stock, sum(r.quantity)::int as held
+      from products p join reservations r on r.product_id = p.id and r.expires_at > now()
+      group by p.id, p.stock having sum(r.quantity) > p.stock order by 1`),
+  );
+  for (const r of over) {
+    out.push({ check: 'reservations', subject: `product ${String(r.id)}`, message: `live reservations hold ${num(r.held)}, but the stock is ${num(r.stock)}` });
   }
   return out;
 }

@@ -7,8 +7,10 @@
  * - orders: an order without its CartCheckedOut event in its cart's stream, a checkout event without
  *   its order, or an order whose lines or totals differ from the event's;
  * - stock: stock + units sold (over every order's lines) is not the product's initial stock.
+ * - reservations: a reservation of a closed cart or of no line with its quantity, or live reservations
+ *   holding more of a product than its stock.
  */
-export type CheckName = 'read_model' | 'stream' | 'orders' | 'stock';
+export type CheckName = 'read_model' | 'stream' | 'orders' | 'stock' | 'reservations';
 
 export type Difference = {
   check: CheckName;

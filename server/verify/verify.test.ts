@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, setDbHandle, type DbHandle } from '@/db/client';
 import { lockPath } from '@/db/pglite-lock';
 import { migrateDatabase } from '@/db/migrate';
-import { carts, orders, products, streams } from '@/db/schema';
+import { carts, orders, products, reservations, streams } from '@/db/schema';
 import { seedDemo } from '@/db/seed';
 import { createTestDatabase, testDbKinds, type TestDbKind } from '@/server/testing/db';
 import { addItem, changeQuantity, checkOut, openCart, removeItem, type CommandContext } from '../cart/handler';
@@ -149,6 +149,31 @@ describe.each(testDbKinds())('verify the whole store on %s', (kind: TestDbKind) 
       { check: 'stock', subject: 'product paper-filters', message: 'stock 115 + 3 sold = 118, but the initial stock is 120 (short by 2)' },
     ]);
     expect(formatReport(r)).toContain('stock + units sold vs initial stock (1):\n  product paper-filters: stock 115');
+  });
+
+  it('(e) reservations: one the cart line does not explain, one of a checked-out cart, and more held than in stock', async () => {
+    const line = and(eq(reservations.cartId, s.open), eq(reservations.productId, 'french-press'));
+    const r = await corrupted(
+      async () => {
+        await h.db.update(reservations).set({ quantity: 4 }).where(line);
+        await h.db.insert(reservations).values({ cartId: s.a, productId: 'paper-filters', quantity: 1, expiresAt: new Date(Date.now() + 60_000) });
+        await h.db.update(products).set({ stock: 1, initialStock: sql`${products.initialStock} - ${products.stock} + 1` }).where(eq(products.id, 'french-press'));
+      },
+      async () => {
+        await h.db.update(reservations).set({ quantity: 1 }).where(line);
+        await h.db.delete(reservations).where(eq(reservations.cartId, s.a));
+        await h.db.update(products).set({ stock: 20, initialStock: 20 }).where(eq(products.id, 'french-press'));
+      },
+    );
+    expect(r.differences).toEqual([
+      { check: 'reservations', subject: `cart ${[s.a, s.open].sort()[0]}`, message: expect.any(String) },
+      { check: 'reservations', subject: `cart ${[s.a, s.open].sort()[1]}`, message: expect.any(String) },
+      { check: 'reservations', subject: 'product french-press', message: 'live reservations hold 4, but the stock is 1' },
+    ]);
+    expect(r.differences.map((d) => d.message)).toEqual(
+      expect.arrayContaining(['holds 1 of paper-filters for a cart that is checked_out', 'holds 4 of french-press for a line of 1']),
+    );
+    expect(formatReport(r)).toContain('reservations vs open carts and stock (3):');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { formatDateTime, formatMoney } from '@/components/ui/format';
+import { AbandonCartButton } from '@/components/cart/abandon-cart-button';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { signedInOrRedirect } from '@/server/http/page-guards';
 import { listMyCarts, listMyOrders } from '@/server/cart/queries';
@@ -19,7 +20,7 @@ export default async function CartsPage() {
         ) : (
           <ul className="divide-y divide-stone-100 rounded-2xl border border-stone-200 bg-white">
             {carts.map((c) => (
-              <li key={c.cartId} className="flex flex-wrap items-center gap-3 px-4 py-3 sm:px-6">
+              <li key={c.cartId} data-cart-id={c.cartId} className="flex flex-wrap items-center gap-3 px-4 py-3 sm:px-6">
                 <StatusBadge status={c.status} />
                 <span className="font-mono text-xs text-stone-500">{c.cartId.slice(0, 8)}</span>
                 <span className="text-sm">
@@ -34,9 +35,12 @@ export default async function CartsPage() {
                     Time travel
                   </Link>
                   {c.status === 'open' ? (
-                    <Link className="font-medium text-brand-700 underline" href="/cart">
-                      Open cart
-                    </Link>
+                    <>
+                      <AbandonCartButton cartId={c.cartId} />
+                      <Link className="font-medium text-brand-700 underline" href="/cart">
+                        Open cart
+                      </Link>
+                    </>
                   ) : c.orderId ? (
                     <Link className="font-medium text-brand-700 hover:underline hover:underline-offset-4" href={`/orders/${c.orderId}`}>
                       Order {c.orderId}

@@ -1,5 +1,7 @@
 import { requireUser } from '@/server/auth';
+import { abandonCart } from '@/server/cart/handler';
 import { getCart } from '@/server/cart/queries';
+import { commandContext, commandResponse } from '@/server/http/command-context';
 import { cartIdParam } from '@/server/http/params';
 import { json, methodNotAllowed, route } from '@/server/http/respond';
 
@@ -11,5 +13,11 @@ export const GET = route<{ cartId: string }>(async (_req, { params }) => {
   return json(cart, { headers: { ETag: `"${cart.version}"` } });
 });
 
-const notAllowed = methodNotAllowed('GET');
-export { notAllowed as POST, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };
+/** Abandon: the cart closes (status abandoned) and its reservations are released. */
+export const DELETE = route<{ cartId: string }>(async (req, { params, requestId }) => {
+  const ctx = await commandContext(req, requestId);
+  return commandResponse(await abandonCart(ctx, cartIdParam(params.cartId)));
+});
+
+const notAllowed = methodNotAllowed('GET', 'DELETE');
+export { notAllowed as POST, notAllowed as PUT, notAllowed as PATCH };

@@ -1,0 +1,129 @@
+import 'server-only';
+import { and, asc, eq, gt, inArray, lte, ne, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { products, reservations } from '@/db/schema';
+import { getProduct, lockProducts, toSnapshot } from '../catalog/queries';
+import type { ProductSnapshot } from './decide';
+import type { CartEventEnvelope } from './events';
+import { evolve, type CartState } from './evolve';
+
+// The `reservations` read model: which units each cart holds, until when. It is written from the
+// cart's own events in the command's transaction (like `carts`), and read to work out what a product
+// still has available. Why it lives in the cart's stream: docs/reservations.md.
+
+/**
+ * Inline projection: apply the reservation side of the new events. `before` is the cart before them;
+ * the line quantity after each event comes from folding them one by one.
+ */
+export async function projectReservations(tx: Db, before: CartState | null, newEvents: CartEventEnvelope[]): Promise<void> {
+  let state = before;
+  for (const e of newEvents) {
+    state = evolve(state, e);
+    const cartId = state.cartId;
+    switch (e.type) {
+      case 'ItemAdded':
+      case 'ItemQuantityChanged': {
+        const quantity = state.items.find((l) => l.productId === e.data.productId)?.quantity ?? 0;
+        if (e.data.reservedUntil) {
+          const expiresAt = new Date(e.data.reservedUntil);
+          await tx
+            .insert(reservations)
+            .values({ cartId, productId: e.data.productId, quantity, expiresAt })
+            .onConflictDoUpdate({ target: [reservations.cartId, reservations.productId], set: { quantity, expiresAt } });
+        } else if (e.type === 'ItemQuantityChanged') {
+          // A decrease keeps the reservation's expiry and holds only what the line still has.
+          await tx.update(reservations).set({ quantity }).where(and(eq(reservations.cartId, cartId), eq(reservations.productId, e.data.productId)));
+        }
+        break;
+      }
+      case 'ItemRemoved':
+        await tx.delete(reservations).where(and(eq(reservations.cartId, cartId), eq(reservations.productId, e.data.productId)));
+        break;
+      case 'ReservationsExpired':
+        await tx.delete(reservations).where(and(eq(reservations.cartId, cartId), inArray(reservations.productId, e.data.productIds)));
+        break;
+      case 'CartCheckedOut':
+      case 'CartAbandoned':
+      case 'CartExpired':
+        await tx.delete(reservations).where(eq(reservations.cartId, cartId));
+        break;
+    }
+  }
+}
+
+/** Per product, the units live reservations of carts other than `cartId` hold at `now`. */
+export async function reservedByOthers(tx: Db, productIds: string[], cartId: string, now: Date): Promise<Record<string, number>> {
+  if (productIds.length === 0) return {};
+  const rows = await tx
+    .select({ productId: reservations.productId, units: sql<number>`sum(${reservations.quantity})::int` })
+    .from(reservations)
+    .where(and(inArray(reservations.productId, productIds), ne(reservations.cartId, cartId), gt(reservations.expiresAt, now)))
+    .groupBy(reservations.productId);
+  return Object.fromEntries(rows.map((r) => [r.productId, Number(r.units)]));
+}
+
+/**
+ * For a command that may raise a reservation: lock the product row first (every reservation increase
+ * and every checkout of this product queues on it), then read what other carts hold. Checking
+ * "stock - held by others" and writing the reservation then happen under one lock: no oversell.
+ */
+export async function productForReservation(tx: Db, productId: string, cartId: string, now: Date): Promise<ProductSnapshot | null> {
+  const locked = await lockProducts(tx, [productId]);
+  const product = locked[productId];
+  if (!product) return null;
+  const held = await reservedByOthers(tx, [productId], cartId, now);
+  return { ...product, reservedByOthers: held[productId] ?? 0 };
+}
+
+/** Checkout: lock the lines' products in id order and say what other carts hold of each. */
+export async function productsForCheckout(tx: Db, productIds: string[], cartId: string, now: Date): Promise<Record<string, ProductSnapshot>> {
+  const locked = await lockProducts(tx, productIds);
+  const others = await reservedByOthers(tx, Object.keys(locked), cartId, now);
+  const mine = await tx
+    .select({ productId: reservations.productId, quantity: reservations.quantity })
+    .from(reservations)
+    .where(and(eq(reservations.cartId, cartId), gt(reservations.expiresAt, now)));
+  const own = new Map(mine.map((r) => [r.productId, r.quantity]));
+  return Object.fromEntries(
+    Object.entries(locked).map(([id, p]) => [id, { ...p, reservedByOthers: others[id] ?? 0, heldByThisCart: own.get(id) ?? 0 }]),
+  );
+}
+
+/** A decrease needs no lock (it only frees units), just the product as it is. */
+export async function productAsIs(tx: Db, productId: string): Promise<ProductSnapshot | null> {
+  const p = await getProduct(productId, tx);
+  return p && toSnapshot(p);
+}
+
+/** The cart's lines whose reservation has lapsed at `now` (read under the cart's stream lock). */
+export async function lapsedLines(tx: Db, cartId: string, now: Date): Promise<string[]> {
+  const rows = await tx
+    .select({ productId: reservations.productId })
+    .from(reservations)
+    .where(and(eq(reservations.cartId, cartId), lte(reservations.expiresAt, now)))
+    .orderBy(asc(reservations.productId));
+  return rows.map((r) => r.productId);
+}
+
+/** Carts holding at least one lapsed reservation at `now`, oldest lapse first. */
+export async function cartsWithLapsedReservations(db: Db, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ cartId: reservations.cartId, first: sql<Date>`min(${reservations.expiresAt})` })
+    .from(reservations)
+    .where(lte(reservations.expiresAt, now))
+    .groupBy(reservations.cartId)
+    .orderBy(sql`min(${reservations.expiresAt})`)
+    .limit(limit);
+  return rows.map((r) => r.cartId);
+}
+
+/** Per product, the units all live reservations hold at `now` (the catalog subtracts these from stock). */
+export async function liveReservedUnits(db: Db, now: Date): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ productId: reservations.productId, units: sql<number>`sum(${reservations.quantity})::int` })
+    .from(reservations)
+    .innerJoin(products, eq(products.id, reservations.productId))
+    .where(gt(reservations.expiresAt, now))
+    .groupBy(reservations.productId);
+  return new Map(rows.map((r) => [r.productId, Number(r.units)]));
+}
