@@ -32,17 +32,17 @@ export type CartFacts = {
 };
 
 export type DailyIncrement = { day: string; metric: DailyMetric; value: number };
-export type DailyMetric = 'reservations_expired' | 'reserved_units_expired';
+export type DailyMetric = 'reservations_expired';
 
 const RESERVATION_EXPIRY = /^Reservations?(Expired|Lapsed)$/;
 const FUNNEL_TYPES = new Set(['CartOpened', 'ItemAdded', 'GuestCartMerged', 'CartCheckedOut', 'CartAbandoned', 'CartExpired', 'CartMergedInto']);
 
-type Lines = { quantity?: number }[];
-const linesOf = (data: unknown): Lines | null => {
-  const d = data as { lines?: unknown; items?: unknown };
-  if (Array.isArray(d?.lines)) return d.lines as Lines;
-  if (Array.isArray(d?.items)) return d.items as Lines;
-  return null;
+/** The lines a reservation-expiry event released: `productIds` (ReservationsExpired), else one. */
+const linesReleased = (data: unknown): number => {
+  const d = data as { productIds?: unknown; lines?: unknown };
+  if (Array.isArray(d?.productIds)) return d.productIds.length;
+  if (Array.isArray(d?.lines)) return d.lines.length;
+  return 1;
 };
 
 /** Pure: the batch folded into one fact row per cart touched and one increment per (day, metric). */
@@ -100,9 +100,7 @@ export function funnelIncrements(events: StoredEvent[]): { carts: CartFacts[]; d
         break;
       default:
         if (RESERVATION_EXPIRY.test(e.type)) {
-          const lines = linesOf(data);
-          bump(utcDay(at), 'reservations_expired', lines ? lines.length : 1);
-          bump(utcDay(at), 'reserved_units_expired', lines ? lines.reduce((n, l) => n + (Number(l.quantity) || 0), 0) : Number(data.quantity) || 0);
+          bump(utcDay(at), 'reservations_expired', linesReleased(data));
         }
     }
   }
@@ -155,7 +153,6 @@ export type DayFigures = {
   /** Mean seconds from opening to checkout of the carts checked out that day; null without orders. */
   avgSecondsToCheckout: number | null;
   reservationsExpired: number;
-  reservedUnitsExpired: number;
 };
 export type TopProduct = { productId: string; name: string; units: number; revenueCents: number; orders: number };
 export type Dashboard = {
@@ -254,7 +251,6 @@ export async function cartDashboard(actor: Actor, range: { from?: string; to?: s
         expired: n(x.get(day)?.n),
         avgSecondsToCheckout: co?.avg_seconds === null || co?.avg_seconds === undefined ? null : Math.round(Number(co.avg_seconds)),
         reservationsExpired: metric(day, 'reservations_expired'),
-        reservedUnitsExpired: metric(day, 'reserved_units_expired'),
       };
     }),
     topProducts: top.map((r) => ({ productId: String(r.product_id), name: String(r.name), units: n(r.units), revenueCents: n(r.revenue), orders: n(r.orders) })),

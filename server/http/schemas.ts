@@ -330,7 +330,6 @@ export const DashboardResponse = z
           expired: count,
           avgSecondsToCheckout: z.number().int().nullable().meta({ description: 'Mean seconds from opening to checkout of the carts checked out that day' }),
           reservationsExpired: count,
-          reservedUnitsExpired: count,
         })
         .meta({ id: 'DashboardDay' }),
     ),

@@ -190,8 +190,8 @@ export function DashboardView({ data }: { data: Dashboard }) {
           table={
             <DataTable
               caption="Carts per day"
-              head={['Day', 'Opened', 'Abandoned', 'Expired', 'Reservation expiries', 'Units released']}
-              rows={data.days.map((d) => [d.day, d.cartsOpened, d.abandoned, d.expired, d.reservationsExpired, d.reservedUnitsExpired])}
+              head={['Day', 'Opened', 'Abandoned', 'Expired', 'Reservation expiries']}
+              rows={data.days.map((d) => [d.day, d.cartsOpened, d.abandoned, d.expired, d.reservationsExpired])}
             />
           }
         />
