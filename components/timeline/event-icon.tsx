@@ -6,6 +6,8 @@ const paths: Record<EventIconName, { d: string; tone: string }> = {
   quantity: { d: 'M7 7h10M7 12h10M7 17h6', tone: 'text-amber-700' },
   remove: { d: 'M5 12h14', tone: 'text-red-700' },
   checkout: { d: 'M5 12.5l4.5 4.5L19 7', tone: 'text-emerald-700' },
+  price: { d: 'M20 12l-8 8-9-9V3h8l9 9zM7.5 7.5h.01', tone: 'text-violet-700' },
+  stock: { d: 'M4 7l8-4 8 4-8 4-8-4zM4 7v10l8 4 8-4V7', tone: 'text-amber-700' },
   other: { d: 'M12 12h.01', tone: 'text-stone-500' },
 };
 

@@ -24,7 +24,16 @@ export type CartCheckedOut = {
   data: { orderId: string; items: CartLine[]; itemCount: number; totalCents: number; currency: string };
 };
 
-export type CartEvent = CartOpened | ItemAdded | ItemQuantityChanged | ItemRemoved | CartCheckedOut;
+/**
+ * Catalog prices changed for lines in the cart, and the shopper was shown the new ones: appended just
+ * before CartCheckedOut (or ItemAdded, which adds at the current price) so the lines are charged at them.
+ */
+export type CartRepriced = {
+  type: 'CartRepriced';
+  data: { currency: string; lines: { productId: string; name: string; fromCents: number; toCents: number }[] };
+};
+
+export type CartEvent = CartOpened | ItemAdded | ItemQuantityChanged | ItemRemoved | CartCheckedOut | CartRepriced;
 export type CartEventType = CartEvent['type'];
 
 /** An event as evolve sees it: the event plus its place in the stream and its time. */
@@ -36,6 +45,7 @@ export const cartEventTypes: CartEventType[] = [
   'ItemQuantityChanged',
   'ItemRemoved',
   'CartCheckedOut',
+  'CartRepriced',
 ];
 
 /** Quantity bounds for one line: a whole number from 1 to 99. */

@@ -75,6 +75,13 @@ export function evolve(state: CartState | null, event: CartEventEnvelope): CartS
       );
     case 'CartCheckedOut':
       return { ...next, status: 'checked_out', orderId: event.data.orderId };
+    case 'CartRepriced': {
+      const to = new Map(event.data.lines.map((c) => [c.productId, c.toCents]));
+      return withTotals(
+        next,
+        state.items.map((l) => (to.has(l.productId) ? line(l.productId, l.name, to.get(l.productId)!, l.quantity) : l)),
+      );
+    }
   }
 }
 

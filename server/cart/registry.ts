@@ -6,7 +6,7 @@ import type { CartState } from './evolve';
 export type Change = { label: string; before: string | number | null; after: string | number | null };
 
 /** Icon keys; components/timeline/event-icon.tsx draws them (no emoji fonts needed). */
-export type EventIconName = 'open' | 'add' | 'quantity' | 'remove' | 'checkout' | 'other';
+export type EventIconName = 'open' | 'add' | 'quantity' | 'remove' | 'checkout' | 'price' | 'stock' | 'other';
 
 export type EventView = {
   icon: EventIconName;
@@ -19,6 +19,9 @@ type Entry = {
   /** `before` is the cart before the event when known (history), or null (audit rows). */
   title: (data: never, before: CartState | null) => string;
 };
+
+const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(cents / 100);
 
 const nameIn = (state: CartState | null, productId: string) =>
   state?.items.find((l) => l.productId === productId)?.name ?? productId;
@@ -41,10 +44,12 @@ export const cartEventRegistry: Record<CartEventType, Entry> = {
     icon: 'checkout',
     title: (d: { orderId: string }) => `Checked out, order #${d.orderId}`,
   },
+  CartRepriced: {
+    icon: 'price',
+    title: (d: { currency: string; lines: { name: string; fromCents: number; toCents: number }[] }) =>
+      `Repriced: ${d.lines.map((l) => `${l.name} ${money(l.fromCents, d.currency)} → ${money(l.toCents, d.currency)}`).join(', ')}`,
+  },
 };
-
-const money = (cents: number, currency: string) =>
-  new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(cents / 100);
 
 /** Title only, from the event's own data (and the previous state when there is one). */
 const entryOf = (type: string): Entry | undefined =>
