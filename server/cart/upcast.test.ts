@@ -78,6 +78,7 @@ describe('upcast', () => {
       ItemQuantityChanged: 1,
       ItemRemoved: 1,
       CartCheckedOut: 1,
+      CartRepriced: 1,
     });
     expect(Object.keys(cartEventSchemas).sort()).toEqual([...cartEventTypes].sort());
   });
