@@ -126,7 +126,10 @@ export function CartView({ initialCart }: { initialCart: OpenCart | null }) {
                 </>
               )}
               <div className="flex justify-between border-t border-stone-100 pt-2 text-base font-semibold">
-                <dt id="total-label">{repricing ? 'Total at current prices' : 'Total'}</dt>
+                <dt>
+                  <span id="total-label">Total</span>
+                  {repricing && <span className="block text-xs font-normal text-stone-500">at current prices</span>}
+                </dt>
                 <dd aria-labelledby="total-label" data-testid="cart-total" className="tabular-nums">
                   {formatMoney(chargeCents, shown.currency)}
                 </dd>

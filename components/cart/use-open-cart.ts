@@ -5,7 +5,7 @@ import type { CartState } from '@/server/cart/evolve';
 import type { Repricing } from '@/server/cart/reprice';
 
 /** The open cart as the server answers it: with the lines whose catalog price changed (repricing). */
-export type OpenCart = CartState & { repricing?: Repricing | null };
+export type OpenCart = CartState & { repricing?: Repricing };
 
 export const openCartKey = ['cart', 'open'] as const;
 

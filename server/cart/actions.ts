@@ -18,9 +18,9 @@ import { withRepricing } from './queries';
 import type { Repricing } from './reprice';
 
 export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]>; retryAfterSeconds?: number };
-/** The cart comes back with `repricing` (lines whose catalog price changed), like GET /api/carts/{id}. */
+/** The cart comes back with `repricing` when a line's catalog price changed, like GET /api/carts/{id}. */
 export type CartActionResult =
-  | { ok: true; cart: CartState & { repricing: Repricing | null }; orderId?: string }
+  | { ok: true; cart: CartState & { repricing?: Repricing }; orderId?: string }
   | { ok: false; error: ActionError };
 
 /** The signed-in actor; the request id (see inAction) is the events' correlation id, as for the API. */

@@ -9,14 +9,20 @@ import type { CartState } from './evolve';
 import { loadCart } from './handler';
 import { repricingOf, type Repricing } from './reprice';
 
-/** The read model plus, for an open cart, the lines whose catalog price changed since they were added. */
-export type CartView = Omit<CartState, 'orderId'> & { orderId: string | null; repricing: Repricing | null };
+/**
+ * The read model plus, only for an open cart with a line whose catalog price changed since it was
+ * added, `repricing` (absent otherwise, so carts without price changes read exactly as before).
+ */
+export type CartView = Omit<CartState, 'orderId'> & { orderId: string | null; repricing?: Repricing };
 
-/** Open carts get `repricing` from the catalog's current prices (one query for all the carts' lines). */
-export async function withRepricing<T extends CartState | Omit<CartView, 'repricing'>>(list: T[]): Promise<(T & { repricing: Repricing | null })[]> {
+/** Adds `repricing` from the catalog's current prices (one query for all the carts' lines). */
+export async function withRepricing<T extends Omit<CartView, 'repricing'>>(list: T[]): Promise<(T & { repricing?: Repricing })[]> {
   const open = list.filter((c) => c.status === 'open');
   const prices = await currentPrices([...new Set(open.flatMap((c) => c.items.map((l) => l.productId)))]);
-  return list.map((c) => ({ ...c, repricing: c.status === 'open' ? repricingOf(c.items, prices) : null }));
+  return list.map((c) => {
+    const repricing = c.status === 'open' ? repricingOf(c.items, prices) : null;
+    return repricing ? { ...c, repricing } : c;
+  });
 }
 
 function toView(row: typeof carts.$inferSelect): Omit<CartView, 'repricing'> {

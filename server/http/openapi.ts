@@ -18,7 +18,7 @@ import { AuditCursorSchema, AuditEventSchema, AuditFilterParams, AuditPageSchema
 import { CheckoutBody, RepricingSchema, UpdateProductBody, UpdateProductResponse } from './schemas';
 
 /** A cart as GET answers it: the read model plus the lines whose catalog price changed since. */
-const CartWithPricesSchema = CartSchema.extend({ repricing: RepricingSchema }).meta({ id: 'CartWithPrices' });
+const CartWithPricesSchema = CartSchema.extend({ repricing: RepricingSchema.optional() }).meta({ id: 'CartWithPrices' });
 
 /** Bodies a POST may leave out entirely. */
 const optionalBody = new Set(['/api/carts', '/api/carts/{cartId}/checkout']);

@@ -356,5 +356,4 @@ export const RepricingSchema = z
     totalCents: z.number().int().meta({ description: 'The total at current prices: what checkout charges' }),
     differenceCents: z.number().int().meta({ description: 'totalCents minus the cart total' }),
   })
-  .nullable()
-  .meta({ id: 'Repricing', description: 'null when no price changed (or the cart is checked out)' });
+  .meta({ id: 'Repricing', description: 'Present only on an open cart with a line whose catalog price changed since it was added' });
