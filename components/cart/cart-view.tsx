@@ -105,7 +105,10 @@ export function CartView({ initialCart }: { initialCart: OpenCart | null }) {
               ))}
             </ul>
           </section>
-          <aside aria-label="Summary" className="h-fit space-y-4 rounded-2xl border border-stone-200 bg-white p-6 lg:col-start-2 lg:row-start-1 lg:row-span-2">
+          <aside
+            aria-label="Summary"
+            className={`h-fit space-y-4 rounded-2xl border border-stone-200 bg-white p-6 lg:col-start-2 lg:row-start-1 ${repricing ? 'lg:row-span-2' : ''}`}
+          >
             <dl className="space-y-2 text-sm">
               <div className="flex justify-between">
                 <dt className="text-stone-600">Items</dt>

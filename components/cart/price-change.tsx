@@ -12,7 +12,7 @@ export function PriceChangeNotice({ repricing, currency }: { repricing: Repricin
     <section
       aria-labelledby="price-change-title"
       data-testid="repricing-notice"
-      className="rounded-2xl border border-violet-200 bg-violet-50 p-4 text-sm text-violet-950 sm:px-6 lg:col-start-1"
+      className="h-fit rounded-2xl border border-violet-200 bg-violet-50 p-4 text-sm text-violet-950 sm:px-6 lg:col-start-1"
     >
       <h2 id="price-change-title" className="font-semibold">
         {repricing.lines.length === 1 ? 'A price changed' : 'Prices changed'} since you added {repricing.lines.length === 1 ? 'this item' : 'these items'}
