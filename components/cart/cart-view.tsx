@@ -76,7 +76,7 @@ export function CartView({ initialCart }: { initialCart: OpenCart | null }) {
       ) : (
         <div className={`grid gap-6 lg:grid-cols-[1fr_320px] ${repricing ? 'lg:grid-rows-[auto_1fr]' : ''}`}>
           {repricing && <PriceChangeNotice repricing={repricing} currency={shown.currency} />}
-          <section aria-label="Cart lines" className="rounded-2xl border border-stone-200 bg-white px-4 sm:px-6 lg:col-start-1">
+          <section aria-label="Cart lines" className="h-fit rounded-2xl border border-stone-200 bg-white px-4 sm:px-6 lg:col-start-1">
             <ul className="divide-y divide-stone-100">
               {shown.items.map((line) => (
                 <CartLineRow
