@@ -90,7 +90,7 @@ const pageRows: PageRow[] = [
     url: (w) => `/carts/${w.aliceCart}/time-travel`,
     expected: alicesRead(login('/carts/{aliceCart}/time-travel')),
   },
-  ...['audit', 'projections', 'notifications', 'analytics'].map((name) => ({
+  ...['audit', 'projections', 'notifications', 'analytics', 'catalog'].map((name) => ({
     pattern: `/admin/${name}`,
     file: `app/admin/${name}/page.tsx`,
     url: () => `/admin/${name}`,
@@ -215,6 +215,13 @@ const apiRows: ApiRow[] = [
     pattern: '/api/admin/events/export',
     call: (a, w) => a.get(`/api/admin/events/export?format=json&cartId=${w.aliceCart}`),
     expected: adminOnly('200'),
+  },
+  {
+    // A product that does not exist: the admin's answer (404) comes only after the 401/403 checks, and nothing changes.
+    name: 'PATCH /api/admin/products/no-such-product',
+    pattern: '/api/admin/products/[productId]',
+    call: (a) => a.patch('/api/admin/products/no-such-product', { data: { priceCents: 100 } }),
+    expected: adminOnly('404'),
   },
   { name: 'GET /api/admin/sales', pattern: '/api/admin/sales', call: (a) => a.get('/api/admin/sales'), expected: adminOnly('200') },
   { name: 'GET /api/admin/analytics', pattern: '/api/admin/analytics', call: (a) => a.get('/api/admin/analytics'), expected: adminOnly('200') },

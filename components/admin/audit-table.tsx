@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { eventIcon } from '@/server/cart/registry';
+import { isProductEventType, productEventRegistry } from '@/server/catalog/events';
 import type { AuditEvent } from '@/server/audit/types';
 import { auditHref, historyHref, timeTravelHref } from './audit-links';
 import { EventIcon } from '../timeline/event-icon';
@@ -11,13 +12,16 @@ const roleStyle: Record<string, string> = {
   system: 'bg-sky-50 text-sky-800',
 };
 
+const iconOf = (type: string) => (isProductEventType(type) ? productEventRegistry[type].icon : eventIcon(type));
+const linkStyle = 'font-medium text-brand-700 hover:underline hover:underline-offset-4';
+
 /** Events newest first. Wide on purpose: on a phone it scrolls sideways inside its card, not the page. */
 export function AuditTable({ events }: { events: AuditEvent[] }) {
   return (
     // relative: the sr-only (absolute) caption and header stay inside the scroller instead of widening the page.
     <div className="relative overflow-x-auto" data-testid="audit-scroller">
       <table className="w-full min-w-[900px] text-sm">
-        <caption className="sr-only">Cart events, newest first</caption>
+        <caption className="sr-only">Cart and catalog events, newest first</caption>
         <thead className="border-b border-stone-200 bg-stone-50 text-left text-xs font-semibold uppercase tracking-wide text-stone-500">
           <tr>
             <th scope="col" className="px-4 py-2.5 sm:pl-5">
@@ -27,7 +31,7 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
               Event
             </th>
             <th scope="col" className="px-3 py-2.5">
-              Cart
+              Cart / product
             </th>
             <th scope="col" className="px-3 py-2.5 text-right">
               Version
@@ -49,7 +53,7 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
               <td className="px-3 py-3">
                 <div className="flex items-start gap-2">
                   <span aria-hidden className="grid h-7 w-7 shrink-0 place-items-center rounded-lg bg-stone-100 text-sm">
-                    <EventIcon name={eventIcon(e.type)} />
+                    <EventIcon name={iconOf(e.type)} />
                   </span>
                   <div className="min-w-0">
                     <div className="font-medium text-stone-900">{e.title}</div>
@@ -58,13 +62,19 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
                 </div>
               </td>
               <td className="whitespace-nowrap px-3 py-3">
-                <Link
-                  href={auditHref({ cartId: e.cartId })}
-                  title={`Only cart ${e.cartId}`}
-                  className="font-mono text-xs font-medium text-brand-700 hover:underline hover:underline-offset-4"
-                >
-                  {e.cartId.slice(0, 8)}
-                </Link>
+                {e.cartId !== null ? (
+                  <Link
+                    href={auditHref({ cartId: e.cartId })}
+                    title={`Only cart ${e.cartId}`}
+                    className="font-mono text-xs font-medium text-brand-700 hover:underline hover:underline-offset-4"
+                  >
+                    {e.cartId.slice(0, 8)}
+                  </Link>
+                ) : (
+                  <span className="text-xs text-stone-600" title={`Product stream product-${e.productId}`}>
+                    product <span className="font-mono">{e.productId}</span>
+                  </span>
+                )}
               </td>
               <td className="whitespace-nowrap px-3 py-3 text-right tabular-nums text-stone-700">v{e.version}</td>
               <td className="whitespace-nowrap px-3 py-3">
@@ -74,15 +84,23 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
                 <span className={`ml-2 rounded-full px-2 py-0.5 text-xs font-semibold ${roleStyle[e.actor.role] ?? roleStyle.shopper}`}>{e.actor.role}</span>
               </td>
               <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums sm:pr-5">
-                <Link href={historyHref(e.cartId)} className="font-medium text-brand-700 hover:underline hover:underline-offset-4">
-                  History
-                </Link>
-                <span aria-hidden className="mx-2 text-stone-300">
-                  ·
-                </span>
-                <Link href={timeTravelHref(e.cartId, e.version)} className="font-medium text-brand-700 hover:underline hover:underline-offset-4">
-                  State at v{e.version}
-                </Link>
+                {e.cartId !== null ? (
+                  <>
+                    <Link href={historyHref(e.cartId)} className={linkStyle}>
+                      History
+                    </Link>
+                    <span aria-hidden className="mx-2 text-stone-300">
+                      ·
+                    </span>
+                    <Link href={timeTravelHref(e.cartId, e.version)} className={linkStyle}>
+                      State at v{e.version}
+                    </Link>
+                  </>
+                ) : (
+                  <Link href={`/admin/catalog#product-${e.productId}`} className={linkStyle}>
+                    Catalog
+                  </Link>
+                )}
               </td>
             </tr>
           ))}

@@ -1,7 +1,8 @@
 import type { CartEventType } from '@/server/cart/events';
+import type { ProductEventType } from '@/server/catalog/events';
 
-/** The cart event types as the filter offers them. */
-export const eventTypeLabels: Record<CartEventType, string> = {
+/** The event types (cart and catalog) as the filter offers them. */
+export const eventTypeLabels: Record<CartEventType | ProductEventType, string> = {
   CartOpened: 'Cart opened',
   ItemAdded: 'Item added',
   ItemQuantityChanged: 'Quantity changed',
@@ -10,4 +11,7 @@ export const eventTypeLabels: Record<CartEventType, string> = {
   ReservationsExpired: 'Reservation lapsed',
   CartAbandoned: 'Cart abandoned',
   CartExpired: 'Cart expired',
+  CartRepriced: 'Cart repriced',
+  ProductPriceChanged: 'Price changed (catalog)',
+  ProductStockAdjusted: 'Stock adjusted (catalog)',
 };

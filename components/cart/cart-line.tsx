@@ -4,16 +4,20 @@ import Image from 'next/image';
 import type { CartLine } from '@/server/cart/events';
 import { MAX_QUANTITY } from '@/server/cart/events';
 import { formatMoney } from '../ui/format';
+import { signedMoney } from './price-change';
 
 type Props = {
   line: CartLine;
+  /** The current catalog price when it differs from the price the line was added at. */
+  newPriceCents?: number;
   currency: string;
   disabled: boolean;
   onQuantity: (quantity: number) => void;
   onRemove: () => void;
 };
 
-export function CartLineRow({ line, currency, disabled, onQuantity, onRemove }: Props) {
+export function CartLineRow({ line, newPriceCents, currency, disabled, onQuantity, onRemove }: Props) {
+  const changed = newPriceCents !== undefined && newPriceCents !== line.unitPriceCents;
   const commit = (raw: string) => {
     const q = Number(raw);
     if (raw.trim() === '' || !Number.isInteger(q) || q === line.quantity) return;
@@ -27,7 +31,16 @@ export function CartLineRow({ line, currency, disabled, onQuantity, onRemove }: 
       <div className="grid min-w-0 flex-1 grid-cols-[1fr_auto] items-center gap-x-3 gap-y-2 sm:grid-cols-[1fr_auto_6rem_auto] sm:gap-x-4">
       <div className="min-w-0">
         <p className="font-semibold">{line.name}</p>
-        <p className="text-sm text-stone-500">{formatMoney(line.unitPriceCents, currency)} each</p>
+        {changed ? (
+          <p className="text-sm text-stone-500" data-testid="price-change">
+            <span className="line-through">{formatMoney(line.unitPriceCents, currency)}</span>{' '}
+            <span className="font-medium text-violet-800">
+              now {formatMoney(newPriceCents, currency)} each ({signedMoney(newPriceCents - line.unitPriceCents, currency)})
+            </span>
+          </p>
+        ) : (
+          <p className="text-sm text-stone-500">{formatMoney(line.unitPriceCents, currency)} each</p>
+        )}
       </div>
       <div className="order-3 flex items-center gap-1 sm:order-none">
         <button
@@ -68,7 +81,7 @@ export function CartLineRow({ line, currency, disabled, onQuantity, onRemove }: 
         </button>
       </div>
       <p className="order-4 text-right font-semibold tabular-nums sm:order-none" data-testid="line-total">
-        {formatMoney(line.lineTotalCents, currency)}
+        {formatMoney(changed ? newPriceCents * line.quantity : line.lineTotalCents, currency)}
       </p>
       <button
         type="button"

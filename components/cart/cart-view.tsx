@@ -5,13 +5,15 @@ import { useOptimistic, useState, useTransition } from 'react';
 import { abandonCartAction, changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from '@/server/cart/actions';
 import type { CartEvent } from '@/server/cart/events';
 import { evolve, type CartState } from '@/server/cart/evolve';
+import { pricesOf, repricingOf } from '@/server/cart/reprice';
 import { formatMoney } from '../ui/format';
 import { CartLineRow } from './cart-line';
-import { useOpenCart } from './use-open-cart';
+import { PriceChangeNotice, signedMoney } from './price-change';
+import { useOpenCart, type OpenCart } from './use-open-cart';
 
 type Message = { kind: 'ok' | 'error'; text: string };
 
-export function CartView({ initialCart }: { initialCart: CartState | null }) {
+export function CartView({ initialCart }: { initialCart: OpenCart | null }) {
   const { cart, setCart, refetch } = useOpenCart(initialCart);
   // The same evolve the server folds with: the guess is what the server will most likely answer.
   const [shown, applyOptimistic] = useOptimistic(cart, (state: CartState | null, event: CartEvent) =>
@@ -20,6 +22,10 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
   const [pending, startTransition] = useTransition();
   const [message, setMessage] = useState<Message | null>(null);
   const [placed, setPlaced] = useState<{ orderId: string; totalCents: number; currency: string } | null>(null);
+  // Current catalog prices come from the server's last answer; applied to the (optimistic) lines shown.
+  const repricing = shown && shown.status === 'open' ? repricingOf(shown.items, pricesOf(cart?.repricing)) : null;
+  const newPrice = new Map(repricing?.lines.map((l) => [l.productId, l.toCents]));
+  const chargeCents = repricing ? repricing.totalCents : (shown?.totalCents ?? 0);
 
   function send(guess: CartEvent | null, call: () => Promise<CartActionResult>, done: (r: Extract<CartActionResult, { ok: true }>) => string) {
     startTransition(async () => {
@@ -68,13 +74,15 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
           </Link>
         </section>
       ) : (
-        <div className="grid gap-6 lg:grid-cols-[1fr_320px]">
-          <section aria-label="Cart lines" className="rounded-2xl border border-stone-200 bg-white px-4 sm:px-6">
+        <div className={`grid gap-6 lg:grid-cols-[1fr_320px] ${repricing ? 'lg:grid-rows-[auto_1fr]' : ''}`}>
+          {repricing && <PriceChangeNotice repricing={repricing} currency={shown.currency} />}
+          <section aria-label="Cart lines" className="h-fit rounded-2xl border border-stone-200 bg-white px-4 sm:px-6 lg:col-start-1">
             <ul className="divide-y divide-stone-100">
               {shown.items.map((line) => (
                 <CartLineRow
                   key={line.productId}
                   line={line}
+                  newPriceCents={newPrice.get(line.productId)}
                   currency={shown.currency}
                   disabled={false}
                   onQuantity={(q) =>
@@ -97,16 +105,36 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
               ))}
             </ul>
           </section>
-          <aside aria-label="Summary" className="h-fit space-y-4 rounded-2xl border border-stone-200 bg-white p-6">
+          <aside
+            aria-label="Summary"
+            className={`h-fit space-y-4 rounded-2xl border border-stone-200 bg-white p-6 lg:col-start-2 lg:row-start-1 ${repricing ? 'lg:row-span-2' : ''}`}
+          >
             <dl className="space-y-2 text-sm">
               <div className="flex justify-between">
                 <dt className="text-stone-600">Items</dt>
                 <dd data-testid="item-count" className="tabular-nums">{shown.itemCount}</dd>
               </div>
+              {repricing && (
+                <>
+                  <div className="flex justify-between text-stone-600">
+                    <dt>At the prices when added</dt>
+                    <dd className="tabular-nums line-through">{formatMoney(shown.totalCents, shown.currency)}</dd>
+                  </div>
+                  <div className="flex justify-between text-stone-600">
+                    <dt>Price changes</dt>
+                    <dd data-testid="cart-price-difference" className="tabular-nums font-medium text-violet-800">
+                      {signedMoney(repricing.differenceCents, shown.currency)}
+                    </dd>
+                  </div>
+                </>
+              )}
               <div className="flex justify-between border-t border-stone-100 pt-2 text-base font-semibold">
-                <dt id="total-label">Total</dt>
+                <dt>
+                  <span id="total-label">Total</span>
+                  {repricing && <span className="block text-xs font-normal text-stone-500">at current prices</span>}
+                </dt>
                 <dd aria-labelledby="total-label" data-testid="cart-total" className="tabular-nums">
-                  {formatMoney(shown.totalCents, shown.currency)}
+                  {formatMoney(chargeCents, shown.currency)}
                 </dd>
               </div>
             </dl>
@@ -114,7 +142,8 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
               type="button"
               disabled={pending}
               onClick={() =>
-                send(null, () => checkoutAction(shown.cartId), (r) => {
+                // The total shown is the only total checkout may charge (else 409 prices_changed).
+                send(null, () => checkoutAction(shown.cartId, chargeCents), (r) => {
                   setPlaced({ orderId: r.orderId ?? '', totalCents: r.cart.totalCents, currency: r.cart.currency });
                   return `Order ${r.orderId} placed`;
                 })

@@ -9,6 +9,8 @@ const paths: Record<EventIconName, { d: string; tone: string }> = {
   lapsed: { d: 'M12 7v5l3 2M12 3a9 9 0 1 0 0 18a9 9 0 0 0 0-18', tone: 'text-amber-700' },
   abandoned: { d: 'M7 7l10 10M17 7L7 17', tone: 'text-stone-600' },
   expired: { d: 'M6 3h12M6 21h12M7 3c0 5 10 7 10 18M17 3c0 5-10 7-10 18', tone: 'text-amber-700' },
+  price: { d: 'M20 12l-8 8-9-9V3h8l9 9zM7.5 7.5h.01', tone: 'text-violet-700' },
+  stock: { d: 'M4 7l8-4 8 4-8 4-8-4zM4 7v10l8 4 8-4V7', tone: 'text-amber-700' },
   other: { d: 'M12 12h.01', tone: 'text-stone-500' },
 };
 

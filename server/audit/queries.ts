@@ -1,9 +1,10 @@
 import 'server-only';
-import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { getDb, type Db } from '@/db/client';
 import { events } from '@/db/schema';
 import { CART_STREAM_TYPE, cartStreamId } from '../cart/events';
 import { eventTitle } from '../cart/registry';
+import { isProductEventType, PRODUCT_STREAM_TYPE, productEventRegistry, productStreamId } from '../catalog/events';
 import type { Actor, EventMetadata } from '../eventstore/types';
 import { upcast } from '../cart/upcast';
 import { AppError, forbidden, unauthorized } from '../http/errors';
@@ -19,6 +20,7 @@ export function assertAdmin(actor: Actor | null | undefined): asserts actor is A
 }
 
 const CART_PREFIX = `${cartStreamId('')}`;
+const PRODUCT_PREFIX = productStreamId('');
 
 // The expression must read exactly like events_actor_idx's for the planner to use that index; the keys
 // are literal SQL (not bind parameters) for the same reason.
@@ -32,7 +34,8 @@ const actorUserId = sql<string>`(${events.metadata} -> 'actor' ->> 'userId')`;
  */
 function whereOf(f: AuditFilters, before: number | undefined) {
   return and(
-    eq(events.streamType, CART_STREAM_TYPE),
+    // Carts and the catalog's product streams (an admin's price and stock changes).
+    inArray(events.streamType, [CART_STREAM_TYPE, PRODUCT_STREAM_TYPE]),
     f.cartId !== undefined ? eq(events.streamId, cartStreamId(f.cartId)) : undefined,
     f.userId !== undefined ? sql`${actorUserId} = ${f.userId}` : undefined,
     f.type !== undefined ? eq(events.type, f.type) : undefined,
@@ -68,12 +71,14 @@ export function toAuditEvent(row: Row): AuditEvent {
   // Old schema versions are read as the current one, like every other read path (server/cart/upcast.ts).
   const up = upcast(row.type, row.schemaVersion, row.data ?? {});
   const data = up.data as Record<string, unknown>;
+  const product = row.streamId.startsWith(PRODUCT_PREFIX);
   return {
     globalPosition: row.globalPosition,
-    cartId: row.streamId.startsWith(CART_PREFIX) ? row.streamId.slice(CART_PREFIX.length) : row.streamId,
+    cartId: product ? null : row.streamId.startsWith(CART_PREFIX) ? row.streamId.slice(CART_PREFIX.length) : row.streamId,
+    ...(product ? { productId: row.streamId.slice(PRODUCT_PREFIX.length) } : {}),
     version: row.streamVersion,
     type: row.type,
-    title: eventTitle(row.type, data),
+    title: product && isProductEventType(row.type) ? productEventRegistry[row.type].title(data as never) : eventTitle(row.type, data),
     data,
     occurredAt: row.occurredAt.toISOString(),
     actor: { userId: meta.actor?.userId ?? '', role: meta.actor?.role ?? 'system' },

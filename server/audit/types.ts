@@ -1,13 +1,14 @@
 // Shapes of the admin audit, shared by server/audit and the components that render it (no server code here).
 import type { Actor } from '../eventstore/types';
 import type { CartEventType } from '../cart/events';
+import type { ProductEventType } from '../catalog/events';
 
 /** What an admin can narrow the log to. Every field is optional; together they are ANDed. */
 export type AuditFilters = {
   cartId?: string;
   /** The acting user's id (event metadata), e.g. "user-bob". */
   userId?: string;
-  type?: CartEventType;
+  type?: CartEventType | ProductEventType;
   /** Inclusive lower bound on occurredAt. */
   from?: Date;
   /** Exclusive upper bound on occurredAt. */
@@ -23,7 +24,11 @@ export type AuditSearch = AuditFilters & {
 
 export type AuditEvent = {
   globalPosition: number;
-  cartId: string;
+  /** The cart of a cart event; null for a catalog (product) event. */
+  cartId: string | null;
+  /** Only on a catalog event: the product whose price or stock an admin changed. */
+  productId?: string;
+  /** The version in the event's own stream (the cart's or the product's). */
   version: number;
   type: string;
   title: string;

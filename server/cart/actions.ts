@@ -14,9 +14,14 @@ import { AddItemBody, CartIdSchema, ChangeQuantityBody, ProductIdSchema } from '
 import { CartError } from './errors';
 import type { CartState } from './evolve';
 import { abandonCart, addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type CommandContext } from './handler';
+import { withRepricing } from './queries';
+import type { Repricing } from './reprice';
 
 export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]>; retryAfterSeconds?: number };
-export type CartActionResult = { ok: true; cart: CartState; orderId?: string } | { ok: false; error: ActionError };
+/** The cart comes back with `repricing` when a line's catalog price changed, like GET /api/carts/{id}. */
+export type CartActionResult =
+  | { ok: true; cart: CartState & { repricing?: Repricing }; orderId?: string }
+  | { ok: false; error: ActionError };
 
 /** The signed-in actor; the request id (see inAction) is the events' correlation id, as for the API. */
 async function context(): Promise<CommandContext | null> {
@@ -57,7 +62,8 @@ async function runCommand(
   try {
     const result = await fn(ctx);
     revalidatePath('/', 'layout');
-    return { ok: true, cart: result.cart, ...(result.orderId ? { orderId: result.orderId } : {}) };
+    const [cart] = await withRepricing([result.cart]);
+    return { ok: true, cart, ...(result.orderId ? { orderId: result.orderId } : {}) };
   } catch (e) {
     const err = toAppError(e);
     if (err.status >= 500) log.error({ err: e }, 'server action failed');
@@ -97,8 +103,16 @@ export async function removeItemAction(cartId: string, productId: string): Promi
   return run({ cartId, productId }, LineInput, (ctx) => removeItem(ctx, cartId, { productId }));
 }
 
-export async function checkoutAction(cartId: string): Promise<CartActionResult> {
-  return run({ cartId }, z.object({ cartId: CartIdSchema }), (ctx) => checkOut(ctx, cartId));
+/**
+ * expectedTotalCents: the total the page showed (at current prices when a price changed). Checkout
+ * charges nothing else: a stale total gets prices_changed and the page then shows the new prices.
+ */
+export async function checkoutAction(cartId: string, expectedTotalCents?: number): Promise<CartActionResult> {
+  return run(
+    { cartId, expectedTotalCents },
+    z.object({ cartId: CartIdSchema, expectedTotalCents: z.number().int().min(0).optional() }),
+    (ctx) => checkOut(ctx, cartId, { expectedTotalCents }),
+  );
 }
 
 /** Give the cart up: it closes as abandoned and its reserved stock goes back on the shelf. */

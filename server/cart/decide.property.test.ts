@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide, type CartCommand, type ProductSnapshot } from './decide';
+import { repricingOf } from './reprice';
 import { CartError } from './errors';
 import { MAX_QUANTITY, MIN_QUANTITY, type CartEvent, type CartEventEnvelope } from './events';
 import { fold, type CartState } from './evolve';
@@ -91,7 +92,20 @@ const checkoutArb: fc.Arbitrary<CartCommand> = fc
       if (snaps[i]) Object.defineProperty(products, id, { value: snaps[i], enumerable: true, writable: true, configurable: true });
     });
     return { type: 'CheckOut', data: { orderId: `ord_${hex}`, products } };
-  });
+  })
+  // What the shopper was shown: the total at current prices, the cart's own total, or nothing (a JSON client).
+  .chain((command) => fc.constantFrom('current', 'cart', 'none').map((shown) => (shownAtCheckout.set(command, shown), command)));
+
+const shownAtCheckout = new WeakMap<CartCommand, 'current' | 'cart' | 'none'>();
+
+/** Fills in expectedTotalCents as the generated shopper saw it (the decider itself looks nothing up). */
+function withShownTotal(command: CartCommand, state: CartState | null): CartCommand {
+  const shown = shownAtCheckout.get(command);
+  if (command.type !== 'CheckOut' || !state || !shown || shown === 'none') return command;
+  const prices = Object.fromEntries(state.items.map((l) => [l.productId, command.data.products[l.productId]?.unitPriceCents]));
+  const expectedTotalCents = shown === 'cart' ? state.totalCents : (repricingOf(state.items, prices)?.totalCents ?? state.totalCents);
+  return { ...command, data: { ...command.data, expectedTotalCents } };
+}
 
 const commandArb: fc.Arbitrary<CartCommand> = fc.oneof(
   { weight: 1, arbitrary: openArb },
@@ -138,7 +152,7 @@ const allowedRefusals: Record<CartCommand['type'], string[]> = {
   AddItem: ['cart_not_found', 'cart_closed', 'invalid_quantity', 'product_not_found', 'currency_mismatch', 'quantity_limit', 'insufficient_stock'],
   ChangeQuantity: ['cart_not_found', 'cart_closed', 'invalid_quantity', 'line_not_found', 'product_not_found', 'insufficient_stock'],
   RemoveItem: ['cart_not_found', 'cart_closed', 'line_not_found'],
-  CheckOut: ['cart_not_found', 'cart_closed', 'cart_empty', 'product_unavailable', 'insufficient_stock'],
+  CheckOut: ['cart_not_found', 'cart_closed', 'cart_empty', 'product_unavailable', 'insufficient_stock', 'prices_changed', 'total_changed'],
   AbandonCart: ['cart_not_found', 'cart_closed'],
   ExpireCart: ['cart_not_found'],
   ExpireReservations: ['cart_not_found'],
@@ -180,15 +194,23 @@ function expectEffect(command: CartCommand, before: CartState | null, after: Car
       break;
     case 'CheckOut': {
       expect(before!.items.length).toBeGreaterThan(0);
-      expect(after).toMatchObject({ status: 'checked_out', orderId: command.data.orderId, items: before!.items });
-      const [e] = events;
-      expect(e.type).toBe('CartCheckedOut');
+      // Every line is charged at the catalog's current price, and the total is the one the shopper saw.
+      const charged = before!.items.map((l) => {
+        const unit = command.data.products[l.productId]!.unitPriceCents;
+        return { ...l, unitPriceCents: unit, lineTotalCents: unit * l.quantity };
+      });
+      const totalCents = charged.reduce((n, l) => n + l.lineTotalCents, 0);
+      const repriced = charged.some((l, i) => l.unitPriceCents !== before!.items[i].unitPriceCents);
+      if (repriced || command.data.expectedTotalCents !== undefined) expect(totalCents).toBe(command.data.expectedTotalCents);
+      expect(after).toMatchObject({ status: 'checked_out', orderId: command.data.orderId, items: charged, totalCents });
+      expect(events.map((e) => e.type)).toEqual(repriced ? ['CartRepriced', 'CartCheckedOut'] : ['CartCheckedOut']);
+      const e = events[events.length - 1];
       if (e.type === 'CartCheckedOut') {
         expect(e.data).toEqual({
           orderId: command.data.orderId,
-          items: before!.items,
+          items: charged,
           itemCount: before!.itemCount,
-          totalCents: before!.totalCents,
+          totalCents,
           currency: before!.currency,
         });
       }
@@ -208,7 +230,8 @@ function runSequence(commands: CartCommand[], stats: Stats) {
   let state: CartState | null = null;
   const produced: CartEventEnvelope[] = [];
   stats.runs++;
-  for (const command of commands) {
+  for (const generated of commands) {
+    const command = withShownTotal(generated, state);
     stats.steps++;
     const before = structuredClone(state);
     const closed = state?.status === 'checked_out';
@@ -262,7 +285,7 @@ describe('decide + evolve: properties over arbitrary command sequences', () => {
     expect(stats.accepted).toBeGreaterThan(stats.runs);
     expect(stats.checkedOut).toBeGreaterThan(0);
     expect(stats.afterClose).toBeGreaterThan(0);
-    for (const code of ['invalid_quantity', 'insufficient_stock', 'quantity_limit', 'line_not_found', 'cart_closed', 'product_not_found']) {
+    for (const code of ['invalid_quantity', 'insufficient_stock', 'quantity_limit', 'line_not_found', 'cart_closed', 'product_not_found', 'prices_changed']) {
       expect(stats.refused[code] ?? 0, `the sequences reached ${code}`).toBeGreaterThan(0);
     }
     console.info(`decide properties: ${stats.runs} sequences, ${stats.steps} commands, ${stats.accepted} accepted, refused ${JSON.stringify(stats.refused)}`);

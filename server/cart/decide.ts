@@ -1,6 +1,7 @@
 import { CartError } from './errors';
-import { MAX_QUANTITY, MIN_QUANTITY, type CartEvent } from './events';
+import { MAX_QUANTITY, MIN_QUANTITY, type CartEvent, type CartRepriced } from './events';
 import type { CartState } from './evolve';
+import { repricingOf } from './reprice';
 
 /** What the catalog said about a product when the command was handled. */
 export type ProductSnapshot = {
@@ -20,7 +21,11 @@ export type CartCommand =
   | { type: 'AddItem'; data: { productId: string; quantity: number; product: ProductSnapshot | null; reservedUntil?: string } }
   | { type: 'ChangeQuantity'; data: { productId: string; quantity: number; product: ProductSnapshot | null; reservedUntil?: string } }
   | { type: 'RemoveItem'; data: { productId: string } }
-  | { type: 'CheckOut'; data: { orderId: string; products: Record<string, ProductSnapshot | undefined> } }
+  | {
+      type: 'CheckOut';
+      /** expectedTotalCents: the total the shopper was shown; see checkoutRepricing. */
+      data: { orderId: string; products: Record<string, ProductSnapshot | undefined>; expectedTotalCents?: number };
+    }
   | ReservationCommand;
 
 const wholeIn = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
@@ -91,6 +96,8 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
       requireStock(product, current + quantity);
       const { reservedUntil } = command.data;
       return [
+        // ItemAdded prices the whole line at the current price: say so when that changes the line's price.
+        ...repricedLine(cart, product),
         {
           type: 'ItemAdded',
           data: { productId, name: product.name, unitPriceCents: product.unitPriceCents, quantity, ...(reservedUntil ? { reservedUntil } : {}) },
@@ -131,16 +138,12 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
         const held = (product.heldByThisCart ?? 0) >= l.quantity;
         requireStock(held ? { ...product, reservedByOthers: 0 } : product, l.quantity);
       }
+      const { repriced, items, totalCents } = checkoutRepricing(cart, command.data.products, command.data.expectedTotalCents);
       return [
+        ...repriced,
         {
           type: 'CartCheckedOut',
-          data: {
-            orderId: command.data.orderId,
-            items: cart.items,
-            itemCount: cart.itemCount,
-            totalCents: cart.totalCents,
-            currency: cart.currency,
-          },
+          data: { orderId: command.data.orderId, items, itemCount: cart.itemCount, totalCents, currency: cart.currency },
         },
       ];
     }
@@ -182,4 +185,56 @@ function decideReservation(command: ReservationCommand, state: CartState | null)
       return productIds.length === 0 ? [] : [{ type: 'ReservationsExpired', data: { productIds } }];
     }
   }
+}
+
+// ------------------------------------------------------------------ repricing (prices that change)
+
+const repricedEvent = (currency: string, lines: { productId: string; name: string; fromCents: number; toCents: number }[]): CartRepriced => ({
+  type: 'CartRepriced',
+  data: { currency, lines },
+});
+
+function repricedLine(cart: CartState, product: ProductSnapshot): CartRepriced[] {
+  const l = cart.items.find((x) => x.productId === product.productId);
+  if (!l || l.unitPriceCents === product.unitPriceCents) return [];
+  return [repricedEvent(cart.currency, [{ productId: l.productId, name: l.name, fromCents: l.unitPriceCents, toCents: product.unitPriceCents }])];
+}
+
+/**
+ * Checkout never charges a price the shopper was not shown. Lines keep the price they were added at;
+ * when the catalog price differs now, the current price is charged only if the shopper's shown total
+ * (expectedTotalCents) is the total at current prices: then CartRepriced precedes CartCheckedOut.
+ * Otherwise (a stale total, or none sent) 409 prices_changed with the old and new prices, and nothing
+ * is written. Prices unchanged: a shown total other than the cart's total is refused too (409 total_changed).
+ */
+export function checkoutRepricing(
+  cart: CartState,
+  products: Record<string, ProductSnapshot | undefined>,
+  expectedTotalCents: number | undefined,
+): { repriced: CartRepriced[]; items: CartState['items']; totalCents: number } {
+  const prices = Object.fromEntries(cart.items.map((l) => [l.productId, products[l.productId]?.unitPriceCents]));
+  const r = repricingOf(cart.items, prices);
+  if (!r) {
+    if (expectedTotalCents !== undefined && expectedTotalCents !== cart.totalCents) {
+      throw new CartError('conflict', 'total_changed', 'The cart changed since you last saw it; check the new total and try again.', {
+        expectedTotalCents,
+        totalCents: cart.totalCents,
+      });
+    }
+    return { repriced: [], items: cart.items, totalCents: cart.totalCents };
+  }
+  if (expectedTotalCents !== r.totalCents) {
+    throw new CartError('conflict', 'prices_changed', 'Prices changed since you last saw them; check the new prices and try again.', {
+      lines: r.lines.map(({ productId, name, fromCents, toCents }) => ({ productId, name, fromCents, toCents })),
+      totalCents: cart.totalCents,
+      currentTotalCents: r.totalCents,
+      ...(expectedTotalCents !== undefined ? { expectedTotalCents } : {}),
+    });
+  }
+  const to = new Map(r.lines.map((c) => [c.productId, c.toCents]));
+  const items = cart.items.map((l) =>
+    to.has(l.productId) ? { ...l, unitPriceCents: to.get(l.productId)!, lineTotalCents: to.get(l.productId)! * l.quantity } : l,
+  );
+  const lines = r.lines.map(({ productId, name, fromCents, toCents }) => ({ productId, name, fromCents, toCents }));
+  return { repriced: [repricedEvent(cart.currency, lines)], items, totalCents: r.totalCents };
 }

@@ -24,6 +24,15 @@ export type CartCheckedOut = {
   data: { orderId: string; items: CartLine[]; itemCount: number; totalCents: number; currency: string };
 };
 
+/**
+ * Catalog prices changed for lines in the cart, and the shopper was shown the new ones: appended just
+ * before CartCheckedOut (or ItemAdded, which adds at the current price) so the lines are charged at them.
+ */
+export type CartRepriced = {
+  type: 'CartRepriced';
+  data: { currency: string; lines: { productId: string; name: string; fromCents: number; toCents: number }[] };
+};
+
 export type CartEvent =
   | CartOpened
   | ItemAdded
@@ -32,7 +41,8 @@ export type CartEvent =
   | CartCheckedOut
   | ReservationsExpired
   | CartAbandoned
-  | CartExpired;
+  | CartExpired
+  | CartRepriced;
 export type CartEventType = CartEvent['type'];
 
 /** An event as evolve sees it: the event plus its place in the stream and its time. */
@@ -47,6 +57,7 @@ export const cartEventTypes: CartEventType[] = [
   'ReservationsExpired',
   'CartAbandoned',
   'CartExpired',
+  'CartRepriced',
 ];
 
 /** Quantity bounds for one line: a whole number from 1 to 99. */

@@ -83,6 +83,13 @@ export function evolve(state: CartState | null, event: CartEventEnvelope): CartS
       return { ...next, status: 'abandoned' };
     case 'CartExpired':
       return { ...next, status: 'expired' };
+    case 'CartRepriced': {
+      const to = new Map(event.data.lines.map((c) => [c.productId, c.toCents]));
+      return withTotals(
+        next,
+        state.items.map((l) => (to.has(l.productId) ? line(l.productId, l.name, to.get(l.productId)!, l.quantity) : l)),
+      );
+    }
   }
 }
 

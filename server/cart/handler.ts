@@ -270,13 +270,18 @@ export function removeItem(ctx: CommandContext, cartId: string, input: { product
   return handleCartCommand(cartId, 'remove', input, ctx, async () => ({ type: 'RemoveItem', data: input }));
 }
 
-export function checkOut(ctx: CommandContext, cartId: string) {
-  return handleCartCommand(cartId, 'checkout', null, ctx, async (tx, state) => ({
+/** expectedTotalCents: the total the shopper was shown; without it a repriced cart is refused (decide.ts). */
+export function checkOut(ctx: CommandContext, cartId: string, shown: { expectedTotalCents?: number } = {}) {
+  const { expectedTotalCents } = shown;
+  // Without a shown total the request body stays null, as before, so earlier Idempotency-Keys still match.
+  const body = expectedTotalCents === undefined ? null : { expectedTotalCents };
+  return handleCartCommand(cartId, 'checkout', body, ctx, async (tx, state) => ({
     type: 'CheckOut',
     data: {
       orderId: newOrderId(),
       // A line whose reservation lapsed is checked against what other carts hold now.
       products: await productsForCheckout(tx, (state?.items ?? []).map((l) => l.productId), cartId, (ctx.now ?? (() => new Date()))()),
+      ...(expectedTotalCents === undefined ? {} : { expectedTotalCents }),
     },
   }));
 }

@@ -4,12 +4,28 @@ import { getDb } from '@/db/client';
 import { carts, orders } from '@/db/schema';
 import type { Actor } from '../eventstore';
 import { notFound } from '../http/errors';
+import { currentPrices } from '../catalog/queries';
 import type { CartState } from './evolve';
 import { loadCart } from './handler';
+import { repricingOf, type Repricing } from './reprice';
 
-export type CartView = Omit<CartState, 'orderId'> & { orderId: string | null };
+/**
+ * The read model plus, only for an open cart with a line whose catalog price changed since it was
+ * added, `repricing` (absent otherwise, so carts without price changes read exactly as before).
+ */
+export type CartView = Omit<CartState, 'orderId'> & { orderId: string | null; repricing?: Repricing };
 
-function toView(row: typeof carts.$inferSelect): CartView {
+/** Adds `repricing` from the catalog's current prices (one query for all the carts' lines). */
+export async function withRepricing<T extends Omit<CartView, 'repricing'>>(list: T[]): Promise<(T & { repricing?: Repricing })[]> {
+  const open = list.filter((c) => c.status === 'open');
+  const prices = await currentPrices([...new Set(open.flatMap((c) => c.items.map((l) => l.productId)))]);
+  return list.map((c) => {
+    const repricing = c.status === 'open' ? repricingOf(c.items, prices) : null;
+    return repricing ? { ...c, repricing } : c;
+  });
+}
+
+function toView(row: typeof carts.$inferSelect): Omit<CartView, 'repricing'> {
   return {
     cartId: row.cartId,
     userId: row.userId,
@@ -32,7 +48,7 @@ const cartNotFound = () => notFound('cart_not_found', 'Cart not found.');
 export async function getCart(actor: Actor, cartId: string): Promise<CartView> {
   const [row] = await getDb().select().from(carts).where(eq(carts.cartId, cartId));
   if (!row || !canRead(actor, row.userId)) throw cartNotFound();
-  return toView(row);
+  return (await withRepricing([toView(row)]))[0];
 }
 
 export async function listMyCarts(
@@ -45,7 +61,7 @@ export async function listMyCarts(
     .where(and(eq(carts.userId, actor.userId), opts.status ? eq(carts.status, opts.status) : undefined))
     .orderBy(desc(carts.updatedAt))
     .limit(opts.limit ?? 100);
-  return rows.map(toView);
+  return withRepricing(rows.map(toView));
 }
 
 /** The shopper's current cart: the most recently changed open one. */
@@ -56,7 +72,7 @@ export async function getOpenCart(actor: Actor): Promise<CartView | null> {
     .where(and(eq(carts.userId, actor.userId), eq(carts.status, 'open')))
     .orderBy(desc(carts.updatedAt))
     .limit(1);
-  return row ? toView(row) : null;
+  return row ? (await withRepricing([toView(row)]))[0] : null;
 }
 
 /** The cart as it was at a version or a moment, folded from its events with the same evolve. */

@@ -44,7 +44,11 @@ const checkedOut = (state: CartState): CartEvent => ({
   data: { orderId: ORDER_ID, items: state.items, itemCount: state.itemCount, totalCents: state.totalCents, currency: state.currency },
 });
 
-const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout', 'lapsed', 'abandoned', 'expired'];
+const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout', 'lapsed', 'abandoned', 'expired', 'price'];
+const repriced: CartEvent = {
+  type: 'CartRepriced',
+  data: { currency: 'EUR', lines: [{ productId: 'espresso-beans', name: 'Espresso beans', fromCents: 2490, toCents: 2690 }] },
+};
 
 // ------------------------------------------------------------------ icons and titles
 
@@ -59,6 +63,7 @@ describe('cart event registry: icons and titles', () => {
       ReservationsExpired: { productIds: ['espresso-beans'] },
       CartAbandoned: {},
       CartExpired: { lastActivityAt: at(1), ttlSeconds: 86_400 },
+      CartRepriced: repriced.data,
     };
     expect(Object.keys(cartEventRegistry).sort()).toEqual([...cartEventTypes].sort());
     for (const type of cartEventTypes) {
@@ -80,6 +85,17 @@ describe('cart event registry: icons and titles', () => {
       ['ReservationsExpired', 'lapsed'],
       ['CartAbandoned', 'abandoned'],
       ['CartExpired', 'expired'],
+      ['CartRepriced', 'price'],
+    ]);
+  });
+
+  it('CartRepriced: the old -> new price per line in the title, and the line and total in the changes', () => {
+    expect(eventTitle('CartRepriced', repriced.data)).toBe('Repriced: Espresso beans €24.90 → €26.90');
+    const view = describeAt([opened, addEspresso(2), repriced], 3);
+    expect(view.icon).toBe('price');
+    expect(view.changes).toEqual([
+      { label: 'Espresso beans', before: '2 × €24.90', after: '2 × €26.90' },
+      { label: 'Total', before: '€49.80', after: '€53.80' },
     ]);
   });
 

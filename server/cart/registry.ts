@@ -6,7 +6,7 @@ import type { CartState } from './evolve';
 export type Change = { label: string; before: string | number | null; after: string | number | null };
 
 /** Icon keys; components/timeline/event-icon.tsx draws them (no emoji fonts needed). */
-export type EventIconName = 'open' | 'add' | 'quantity' | 'remove' | 'checkout' | 'lapsed' | 'abandoned' | 'expired' | 'other';
+export type EventIconName = 'open' | 'add' | 'quantity' | 'remove' | 'checkout' | 'lapsed' | 'abandoned' | 'expired' | 'price' | 'stock' | 'other';
 
 export type EventView = {
   icon: EventIconName;
@@ -19,6 +19,9 @@ type Entry = {
   /** `before` is the cart before the event when known (history), or null (audit rows). */
   title: (data: never, before: CartState | null) => string;
 };
+
+const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(cents / 100);
 
 const nameIn = (state: CartState | null, productId: string) =>
   state?.items.find((l) => l.productId === productId)?.name ?? productId;
@@ -51,6 +54,11 @@ export const cartEventRegistry: Record<CartEventType, Entry> = {
     icon: 'expired',
     title: (d: { ttlSeconds: number }) => `Cart expired after ${span(d.ttlSeconds)} without activity`,
   },
+  CartRepriced: {
+    icon: 'price',
+    title: (d: { currency: string; lines: { name: string; fromCents: number; toCents: number }[] }) =>
+      `Repriced: ${d.lines.map((l) => `${l.name} ${money(l.fromCents, d.currency)} → ${money(l.toCents, d.currency)}`).join(', ')}`,
+  },
 };
 
 /** 86400 -> "24 h", 900 -> "15 min", 45 -> "45 s". */
@@ -59,9 +67,6 @@ function span(seconds: number): string {
   if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60} min`;
   return `${seconds} s`;
 }
-
-const money = (cents: number, currency: string) =>
-  new Intl.NumberFormat('en-IE', { style: 'currency', currency }).format(cents / 100);
 
 /** Title only, from the event's own data (and the previous state when there is one). */
 const entryOf = (type: string): Entry | undefined =>

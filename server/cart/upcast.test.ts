@@ -81,6 +81,7 @@ describe('upcast', () => {
       ReservationsExpired: 1,
       CartAbandoned: 1,
       CartExpired: 1,
+      CartRepriced: 1,
     });
     expect(Object.keys(cartEventSchemas).sort()).toEqual([...cartEventTypes].sort());
   });

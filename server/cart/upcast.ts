@@ -77,6 +77,7 @@ export const cartEventSchemas: Record<CartEventType, EventSchema> = {
   ReservationsExpired: { current: 1, upcasters: {} },
   CartAbandoned: { current: 1, upcasters: {} },
   CartExpired: { current: 1, upcasters: {} },
+  CartRepriced: { current: 1, upcasters: {} },
 };
 
 /** The schema version new events of this type are written with. */

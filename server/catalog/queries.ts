@@ -61,3 +61,10 @@ export async function lockProducts(tx: Db, ids: string[]): Promise<Record<string
     .for('update');
   return Object.fromEntries(rows.map((p) => [p.id, toSnapshot(p)]));
 }
+
+/** Current unit prices of the given products (id -> cents); ids the catalog lacks are absent. */
+export async function currentPrices(ids: string[], db: Db = getDb()): Promise<Record<string, number>> {
+  if (ids.length === 0) return {};
+  const rows = await db.select({ id: products.id, priceCents: products.priceCents }).from(products).where(inArray(products.id, ids));
+  return Object.fromEntries(rows.map((r) => [r.id, r.priceCents]));
+}

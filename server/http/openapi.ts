@@ -16,6 +16,13 @@ import {
   DashboardResponse,
 } from './schemas';
 import { AuditCursorSchema, AuditEventSchema, AuditFilterParams, AuditPageSchema, AUDIT_MAX_LIMIT } from './schemas';
+import { CheckoutBody, RepricingSchema, UpdateProductBody, UpdateProductResponse } from './schemas';
+
+/** A cart as GET answers it: the read model plus the lines whose catalog price changed since. */
+const CartWithPricesSchema = CartSchema.extend({ repricing: RepricingSchema.optional() }).meta({ id: 'CartWithPrices' });
+
+/** Bodies a POST may leave out entirely. */
+const optionalBody = new Set(['/api/carts', '/api/carts/{cartId}/checkout']);
 
 type Op = {
   summary: string;
@@ -82,11 +89,16 @@ const ops: Record<string, Record<string, Op>> = {
         { name: 'status', schema: z.enum(['open', 'checked_out', 'abandoned', 'expired']), description: 'Only carts in this status' },
         { name: 'limit', schema: z.number().int().min(1).max(200), description: 'At most this many (default 100)' },
       ],
-      ok: { status: 200, schema: z.object({ carts: z.array(CartSchema) }), description: 'Carts, newest first' }, errors: [401] },
+      ok: { status: 200, schema: z.object({ carts: z.array(CartWithPricesSchema) }), description: 'Carts, newest first' }, errors: [401] },
     post: { summary: 'Open a new cart', body: CreateCartBody, ok: { status: 201, schema: CommandResponse, description: 'Opened' }, errors: cmdErrors, command: true },
   },
   '/api/carts/{cartId}': {
-    get: { summary: 'A cart (read model)', params: ['cartId'], ok: { status: 200, schema: CartSchema, description: 'The cart; ETag is its version' }, errors: [401, 404] },
+    get: {
+      summary: 'A cart (read model), with the lines whose catalog price changed since they were added (repricing)',
+      params: ['cartId'],
+      ok: { status: 200, schema: CartWithPricesSchema, description: 'The cart; ETag is its version' },
+      errors: [401, 404],
+    },
     delete: {
       summary: 'Abandon the cart: CartAbandoned, status abandoned, its stock reservations released; later commands get 409 cart_closed',
       params: ['cartId'],
@@ -103,7 +115,18 @@ const ops: Record<string, Record<string, Op>> = {
     delete: { summary: 'Remove a line', params: ['cartId', 'productId'], ok: { status: 200, schema: CommandResponse, description: 'Removed' }, errors: cmdErrors, command: true },
   },
   '/api/carts/{cartId}/checkout': {
-    post: { summary: 'Check out to an order', params: ['cartId'], ok: { status: 200, schema: CommandResponse, description: 'Checked out; orderId is set' }, errors: cmdErrors, command: true },
+    post: {
+      summary:
+        'Check out to an order. Never charges a price the shopper was not shown: if a catalog price changed since a line was added, send the total at current prices (GET the cart: repricing.totalCents) as expectedTotalCents; CartRepriced is then recorded before CartCheckedOut. Without it, or with another total, 409 prices_changed (details.lines: old and new prices) and nothing is written.',
+      params: ['cartId'],
+      body: CheckoutBody,
+      ok: { status: 200, schema: CommandResponse, description: 'Checked out; orderId is set' },
+      errors: cmdErrors,
+      command: true,
+      errorText: {
+        409: 'Business conflict: cart closed, not enough stock, prices_changed (details.lines with fromCents/toCents, details.currentTotalCents), total_changed (expectedTotalCents is not the cart total)',
+      },
+    },
   },
   '/api/carts/{cartId}/events': {
     get: {
@@ -217,6 +240,17 @@ const ops: Record<string, Record<string, Op>> = {
       errors: [400, 401, 403],
     },
   },
+  '/api/admin/products/{productId}': {
+    patch: {
+      summary:
+        "Admin: change a product's price and/or stock. Each change is an event on the product's stream (ProductPriceChanged, ProductStockAdjusted) and updates the catalog in the same transaction; a stock change by d also adds d to the initial stock (verify's invariant).",
+      params: ['productId'],
+      body: UpdateProductBody,
+      ok: { status: 200, schema: UpdateProductResponse, description: 'Changed (events lists what was appended; ETag is the product version)' },
+      errors: [400, 401, 403, 404, 409, 413, 415],
+      errorText: { 409: 'version_conflict: expectedVersion is not the product\'s current version (someone else changed it)' },
+    },
+  },
   '/api/admin/projections/status': {
     get: {
       summary: "Admin: this server's verify/rebuild job with its progress and report, and whether a rebuild runs anywhere",
@@ -303,7 +337,7 @@ function build(): Json {
         summary: op.summary,
         ...(op.auth === false ? { security: [] } : {}),
         ...(parameters.length ? { parameters } : {}),
-        ...(op.body ? { requestBody: { required: method !== 'post' || path !== '/api/carts', content: { 'application/json': { schema: schema(op.body) } } } } : {}),
+        ...(op.body ? { requestBody: { required: !optionalBody.has(path), content: { 'application/json': { schema: schema(op.body) } } } } : {}),
         responses,
       };
     }

@@ -151,6 +151,7 @@ export const ErrorSchema = z
 // ---------------------------------------------------------------- admin audit: GET /api/admin/events(/export)
 // (Its own import here so this block stays append-only next to other branches' edits above.)
 import { cartEventTypes, type CartEventType } from '../cart/events';
+import { productEventTypes, type ProductEventType } from '../catalog/events';
 
 /** A GET form sends empty fields as `name=`: an empty field is no filter. Values are trimmed. */
 const blank = (v: unknown) => (typeof v === 'string' ? v.trim() || undefined : v);
@@ -163,7 +164,7 @@ export const AuditTimeSchema = z.iso
   .transform((s) => new Date(hasOffset.test(s) ? s : `${s}Z`))
   .meta({ description: 'ISO 8601 date-time, e.g. 2026-11-23T13:57:00Z; without an offset it is UTC' });
 
-export const AuditEventTypeSchema = z.enum(cartEventTypes as [CartEventType, ...CartEventType[]]);
+export const AuditEventTypeSchema = z.enum([...cartEventTypes, ...productEventTypes] as [CartEventType | ProductEventType, ...(CartEventType | ProductEventType)[]]);
 
 /** The opaque paging cursor: `nextCursor` of the previous page. */
 export const AuditCursorSchema = z.string().regex(/^[1-9]\d{0,14}$/, 'Not a cursor from a previous page.');
@@ -199,8 +200,9 @@ export const AuditExportQuery = z
 export const AuditEventSchema = z
   .object({
     globalPosition: z.number().int(),
-    cartId: CartIdSchema,
-    version: z.number().int(),
+    cartId: CartIdSchema.nullable().meta({ description: 'The cart of a cart event; null for catalog (product) events' }),
+    productId: z.string().optional().meta({ description: 'Only on catalog events: the product whose price or stock an admin changed' }),
+    version: z.number().int().meta({ description: "The event's version in its stream (the cart's or the product's)" }),
     type: z.string(),
     title: z.string().meta({ description: 'Readable summary, e.g. "Added 2 × Espresso beans"' }),
     data: z.record(z.string(), z.unknown()),
@@ -342,3 +344,59 @@ export const DashboardResponse = z
     }),
   })
   .meta({ id: 'DashboardResponse' });
+
+// ---------------------------------------------------------------- prices that change
+
+export const CheckoutBody = z
+  .object({
+    expectedTotalCents: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({
+        description:
+          'The total the shopper was shown, in cents. If catalog prices changed since the lines were added, checkout charges the current prices only when this equals the total at current prices (a CartRepriced event is recorded first); otherwise, or when it is missing, 409 prices_changed and nothing is written.',
+      }),
+  })
+  .strict()
+  .meta({ id: 'CheckoutBody' });
+
+export const UpdateProductBody = z
+  .object({
+    priceCents: z.number().int().min(0).max(10_000_000).optional().meta({ description: 'New price in cents' }),
+    stock: z.number().int().min(0).max(1_000_000).optional().meta({ description: 'New stock (units on hand)' }),
+    reason: z.string().trim().max(200).optional().meta({ description: 'Why the stock changed (recorded in the event)' }),
+    expectedVersion: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: "The product stream's version the client last saw (0: never changed); a different current version gives 409 version_conflict" }),
+  })
+  .strict()
+  .refine((b) => b.priceCents !== undefined || b.stock !== undefined, { message: 'Send priceCents or stock (or both).', path: ['priceCents'] })
+  .meta({ id: 'UpdateProductBody' });
+
+export const AdminProductSchema = ProductSchema.extend({
+  version: z.number().int().meta({ description: "The product stream's version (0: unchanged since the seed)" }),
+}).meta({ id: 'AdminProduct' });
+
+export const UpdateProductResponse = z
+  .object({
+    product: AdminProductSchema,
+    events: z.array(z.object({ type: z.string(), version: z.number().int() })).meta({ description: 'Appended to product-<id>; empty when nothing changed' }),
+  })
+  .meta({ id: 'UpdateProductResponse' });
+
+export const PriceChangeSchema = z
+  .object({ productId: z.string(), name: z.string(), quantity: z.number().int(), fromCents: z.number().int(), toCents: z.number().int() })
+  .meta({ id: 'PriceChange' });
+
+export const RepricingSchema = z
+  .object({
+    lines: z.array(PriceChangeSchema).meta({ description: 'Lines whose current catalog price differs from the price they were added at' }),
+    totalCents: z.number().int().meta({ description: 'The total at current prices: what checkout charges' }),
+    differenceCents: z.number().int().meta({ description: 'totalCents minus the cart total' }),
+  })
+  .meta({ id: 'Repricing', description: 'Present only on an open cart with a line whose catalog price changed since it was added' });

@@ -28,7 +28,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
     <div className="space-y-6">
       <header>
         <h1 className="text-2xl font-bold">Audit log</h1>
-        <p className="mt-1 text-stone-600">Every event of every cart, newest first.</p>
+        <p className="mt-1 text-stone-600">Every event of every cart, and every price or stock change in the catalog, newest first.</p>
       </header>
       <AuditFilters values={form} />
       {parsed.success ? (
