@@ -7,4 +7,6 @@ export const eventTypeLabels: Record<CartEventType, string> = {
   ItemQuantityChanged: 'Quantity changed',
   ItemRemoved: 'Item removed',
   CartCheckedOut: 'Checked out',
+  GuestCartMerged: 'Guest cart merged in',
+  CartMergedInto: 'Merged into a cart',
 };

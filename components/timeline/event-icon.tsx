@@ -6,6 +6,8 @@ const paths: Record<EventIconName, { d: string; tone: string }> = {
   quantity: { d: 'M7 7h10M7 12h10M7 17h6', tone: 'text-amber-700' },
   remove: { d: 'M5 12h14', tone: 'text-red-700' },
   checkout: { d: 'M5 12.5l4.5 4.5L19 7', tone: 'text-emerald-700' },
+  'merge-in': { d: 'M6 4v5a5 5 0 0 0 5 5h7M14 10l4 4-4 4', tone: 'text-violet-700' },
+  'merge-out': { d: 'M4 12h11M11 8l4 4-4 4M19 5v14', tone: 'text-violet-700' },
   other: { d: 'M12 12h.01', tone: 'text-stone-500' },
 };
 

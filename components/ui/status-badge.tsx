@@ -1,8 +1,9 @@
 const styles: Record<string, string> = {
   open: 'bg-sky-50 text-sky-800',
   checked_out: 'bg-emerald-50 text-emerald-800',
+  merged: 'bg-violet-50 text-violet-800',
 };
-const labels: Record<string, string> = { open: 'Open', checked_out: 'Checked out' };
+const labels: Record<string, string> = { open: 'Open', checked_out: 'Checked out', merged: 'Merged' };
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${styles[status] ?? 'bg-stone-100'}`}>{labels[status] ?? status}</span>;

@@ -24,7 +24,7 @@ export type CartCheckedOut = {
   data: { orderId: string; items: CartLine[]; itemCount: number; totalCents: number; currency: string };
 };
 
-export type CartEvent = CartOpened | ItemAdded | ItemQuantityChanged | ItemRemoved | CartCheckedOut;
+export type CartEvent = CartOpened | ItemAdded | ItemQuantityChanged | ItemRemoved | CartCheckedOut | GuestCartMerged | CartMergedInto;
 export type CartEventType = CartEvent['type'];
 
 /** An event as evolve sees it: the event plus its place in the stream and its time. */
@@ -36,6 +36,8 @@ export const cartEventTypes: CartEventType[] = [
   'ItemQuantityChanged',
   'ItemRemoved',
   'CartCheckedOut',
+  'GuestCartMerged',
+  'CartMergedInto',
 ];
 
 /** Quantity bounds for one line: a whole number from 1 to 99. */
@@ -44,3 +46,26 @@ export const MAX_QUANTITY = 99;
 
 export const cartStreamId = (cartId: string) => `cart-${cartId}`;
 export const CART_STREAM_TYPE = 'cart';
+
+// ------------------------------------------------------------------ guest carts merged on sign-in
+
+/** A line as a merge carries it: the units added (current catalog name and price). */
+export type MergedLine = { productId: string; name: string; unitPriceCents: number; quantity: number };
+/** A guest line that did not fit whole: what was asked, what was merged, and why not more. */
+export type MergeShortfall = {
+  productId: string;
+  name: string;
+  requested: number;
+  merged: number;
+  reason: 'quantity_limit' | 'insufficient_stock' | 'product_not_found' | 'currency_mismatch';
+};
+/** In the shopper's cart: the guest cart `fromCartId` was merged in; `capped` names what did not fit. */
+export type GuestCartMerged = {
+  type: 'GuestCartMerged';
+  data: { fromCartId: string; guestId: string; lines: MergedLine[]; capped: MergeShortfall[] };
+};
+/** In the guest cart: handed over to `userId`'s cart `intoCartId` on sign-in; closes it (status merged). */
+export type CartMergedInto = {
+  type: 'CartMergedInto';
+  data: { intoCartId: string; userId: string; lines: MergedLine[] };
+};

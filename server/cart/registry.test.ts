@@ -44,7 +44,7 @@ const checkedOut = (state: CartState): CartEvent => ({
   data: { orderId: ORDER_ID, items: state.items, itemCount: state.itemCount, totalCents: state.totalCents, currency: state.currency },
 });
 
-const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout'];
+const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout', 'merge-in', 'merge-out'];
 
 // ------------------------------------------------------------------ icons and titles
 
@@ -56,6 +56,8 @@ describe('cart event registry: icons and titles', () => {
       ItemQuantityChanged: espressoQuantity(1, 3).data,
       ItemRemoved: removeMug(1).data,
       CartCheckedOut: { orderId: ORDER_ID, items: [], itemCount: 0, totalCents: 0, currency: 'EUR' },
+      GuestCartMerged: { fromCartId: 'cart-2', guestId: 'guest_1', lines: [], capped: [] },
+      CartMergedInto: { intoCartId: 'cart-1', userId: 'user-1', lines: [] },
     };
     expect(Object.keys(cartEventRegistry).sort()).toEqual([...cartEventTypes].sort());
     for (const type of cartEventTypes) {
@@ -74,6 +76,8 @@ describe('cart event registry: icons and titles', () => {
       ['ItemQuantityChanged', 'quantity'],
       ['ItemRemoved', 'remove'],
       ['CartCheckedOut', 'checkout'],
+      ['GuestCartMerged', 'merge-in'],
+      ['CartMergedInto', 'merge-out'],
     ]);
   });
 

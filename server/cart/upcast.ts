@@ -74,6 +74,8 @@ export const cartEventSchemas: Record<CartEventType, EventSchema> = {
   ItemQuantityChanged: { current: 1, upcasters: {} },
   ItemRemoved: { current: 1, upcasters: {} },
   CartCheckedOut: { current: 1, upcasters: {} },
+  GuestCartMerged: { current: 1, upcasters: {} },
+  CartMergedInto: { current: 1, upcasters: {} },
 };
 
 /** The schema version new events of this type are written with. */
