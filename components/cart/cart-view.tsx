@@ -11,8 +11,9 @@ import { useOpenCart } from './use-open-cart';
 
 type Message = { kind: 'ok' | 'error'; text: string };
 
-export function CartView({ initialCart }: { initialCart: CartState | null }) {
-  const { cart, setCart, refetch } = useOpenCart(initialCart);
+/** `guest`: not signed in; the cart is the browser's guest cart, and checking out means signing in first. */
+export function CartView({ initialCart, guest = false }: { initialCart: CartState | null; guest?: boolean }) {
+  const { cart, setCart, refetch } = useOpenCart(initialCart, guest);
   // The same evolve the server folds with: the guess is what the server will most likely answer.
   const [shown, applyOptimistic] = useOptimistic(cart, (state: CartState | null, event: CartEvent) =>
     state ? evolve(state, { ...event, version: state.version + 1, occurredAt: new Date().toISOString() }) : state,
@@ -110,29 +111,55 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
                 </dd>
               </div>
             </dl>
-            <button
-              type="button"
-              disabled={pending}
-              onClick={() =>
-                send(null, () => checkoutAction(shown.cartId), (r) => {
-                  setPlaced({ orderId: r.orderId ?? '', totalCents: r.cart.totalCents, currency: r.cart.currency });
-                  return `Order ${r.orderId} placed`;
-                })
-              }
-              className="w-full rounded-lg bg-brand-600 px-4 py-3 font-semibold text-white hover:bg-brand-700 disabled:bg-stone-300"
-            >
-              {pending ? 'Working…' : 'Checkout'}
-            </button>
-            <p className="text-xs text-stone-500">
-              Version {shown.version} ·{' '}
-              <Link className="underline" href={`/carts/${shown.cartId}/history`}>
-                history
-              </Link>{' '}
-              · <Link className="underline" href="/carts">all your carts</Link>
-            </p>
+            {guest ? (
+              <GuestCheckout />
+            ) : (
+              <button
+                type="button"
+                disabled={pending}
+                onClick={() =>
+                  send(null, () => checkoutAction(shown.cartId), (r) => {
+                    setPlaced({ orderId: r.orderId ?? '', totalCents: r.cart.totalCents, currency: r.cart.currency });
+                    return `Order ${r.orderId} placed`;
+                  })
+                }
+                className="w-full rounded-lg bg-brand-600 px-4 py-3 font-semibold text-white hover:bg-brand-700 disabled:bg-stone-300"
+              >
+                {pending ? 'Working…' : 'Checkout'}
+              </button>
+            )}
+            {guest ? (
+              <p className="text-xs text-stone-500">Version {shown.version} · guest cart</p>
+            ) : (
+              <p className="text-xs text-stone-500">
+                Version {shown.version} ·{' '}
+                <Link className="underline" href={`/carts/${shown.cartId}/history`}>
+                  history
+                </Link>{' '}
+                · <Link className="underline" href="/carts">all your carts</Link>
+              </p>
+            )}
           </aside>
         </div>
       )}
+    </div>
+  );
+}
+
+/** A guest signs in to check out; the guest cart is merged into the account's cart on the way. */
+function GuestCheckout() {
+  return (
+    <div className="space-y-2">
+      <Link
+        href={`/login?callbackUrl=${encodeURIComponent('/cart')}`}
+        className="block w-full rounded-lg bg-brand-600 px-4 py-3 text-center font-semibold text-white hover:bg-brand-700"
+      >
+        Sign in to check out
+      </Link>
+      <p data-testid="guest-note" className="text-xs text-stone-600">
+        You are shopping as a guest. When you sign in, this cart is added to your account&apos;s cart, and both carts&apos;
+        histories show the merge.
+      </p>
     </div>
   );
 }
