@@ -78,6 +78,8 @@ describe('upcast', () => {
       ItemQuantityChanged: 1,
       ItemRemoved: 1,
       CartCheckedOut: 1,
+      GuestCartMerged: 1,
+      CartMergedInto: 1,
     });
     expect(Object.keys(cartEventSchemas).sort()).toEqual([...cartEventTypes].sort());
   });
