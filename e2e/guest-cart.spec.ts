@@ -72,6 +72,11 @@ test('a guest cart survives sign-in: merged into the open cart, the merge in bot
     await expect(cart.quantity('Paper filters')).toHaveValue('2');
     await cart.header.expectCount(4);
     await expect(cart.checkoutButton).toBeVisible();
+    // Said on the page too, not only in the history.
+    await expect(page.getByTestId('merge-notice')).toContainText(
+      /^2 lines from the cart you filled before signing in \(guest cart [0-9a-f]{8}\) were added to this cart\./,
+    );
+    await page.screenshot({ path: path.join(shots, 'guest-merged-cart.png'), fullPage: true });
     // The guest is forgotten: the browser now shops as bob.
     expect((await context.cookies()).filter((c) => c.name.includes('guest'))).toEqual([]);
   });
@@ -102,9 +107,14 @@ test('a guest cart survives sign-in: merged into the open cart, the merge in bot
     await expect(page).toHaveURL(new RegExp(`/carts/${bobsCart}/history$`));
   });
 
-  await test.step('signing in again has nothing more to merge', async () => {
+  await test.step('once the cart changes, the merge notice is gone', async () => {
     await page.goto('/cart');
     await cart.header.expectCount(4);
+    await cart.setQuantity('Ceramic mug', 2);
+    await expect(cart.header.cartCount).toHaveText('5');
+    await page.reload();
+    await expect(cart.lines).toHaveCount(3);
+    await expect(page.getByTestId('merge-notice')).toHaveCount(0);
   });
   await context.close();
 });

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useOptimistic, useState, useTransition } from 'react';
 import { changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from '@/server/cart/actions';
 import type { CartEvent } from '@/server/cart/events';
+import type { MergeNotice } from '@/server/cart/merge';
 import { evolve, type CartState } from '@/server/cart/evolve';
 import { formatMoney } from '../ui/format';
 import { CartLineRow } from './cart-line';
@@ -12,7 +13,15 @@ import { useOpenCart } from './use-open-cart';
 type Message = { kind: 'ok' | 'error'; text: string };
 
 /** `guest`: not signed in; the cart is the browser's guest cart, and checking out means signing in first. */
-export function CartView({ initialCart, guest = false }: { initialCart: CartState | null; guest?: boolean }) {
+export function CartView({
+  initialCart,
+  guest = false,
+  mergeNotice = null,
+}: {
+  initialCart: CartState | null;
+  guest?: boolean;
+  mergeNotice?: MergeNotice | null;
+}) {
   const { cart, setCart, refetch } = useOpenCart(initialCart, guest);
   // The same evolve the server folds with: the guess is what the server will most likely answer.
   const [shown, applyOptimistic] = useOptimistic(cart, (state: CartState | null, event: CartEvent) =>
@@ -44,6 +53,8 @@ export function CartView({ initialCart, guest = false }: { initialCart: CartStat
           {message && <span className={message.kind === 'error' ? 'font-medium text-red-700' : 'text-emerald-700'}>{message.text}</span>}
         </div>
       </div>
+
+      {mergeNotice && shown?.version === mergeNotice.version && <MergedFromGuest notice={mergeNotice} cartId={shown.cartId} />}
 
       {placed && (
         <section aria-labelledby="placed-title" className="rounded-2xl border border-emerald-200 bg-emerald-50 p-6">
@@ -161,5 +172,29 @@ function GuestCheckout() {
         histories show the merge.
       </p>
     </div>
+  );
+}
+
+/** Right after sign-in: what the guest cart brought in, and what did not fit; never a silent merge. */
+function MergedFromGuest({ notice, cartId }: { notice: MergeNotice; cartId: string }) {
+  return (
+    <section data-testid="merge-notice" className="rounded-2xl border border-violet-200 bg-violet-50 px-4 py-3 text-sm text-violet-900">
+      <p>
+        {notice.lines} {notice.lines === 1 ? 'line' : 'lines'} from the cart you filled before signing in (guest cart{' '}
+        <span className="font-mono">{notice.fromCartId.slice(0, 8)}</span>) {notice.lines === 1 ? 'was' : 'were'} added to this cart.{' '}
+        <Link className="font-medium underline" href={`/carts/${cartId}/history`}>
+          See the history
+        </Link>
+      </p>
+      {notice.capped.length > 0 && (
+        <ul className="mt-1 list-disc pl-5 text-amber-800">
+          {notice.capped.map((c) => (
+            <li key={c.productId}>
+              {c.name}: {c.merged} of {c.requested} added
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

@@ -101,3 +101,16 @@ async function openCartOf(tx: Db, ctx: CommandContext, currency: string): Promis
   if (open) return open.cartId;
   return (await openCart(ctx, { currency }, tx)).cartId;
 }
+
+export type MergeNotice = { version: number; fromCartId: string; lines: number; capped: MergeShortfall[] };
+
+/**
+ * The guest merge that is a cart's newest event, for the cart page to say what just came in; else
+ * null. The caller has already read the cart (and so checked who may see it).
+ */
+export async function newestGuestMerge(cart: { cartId: string; version: number }): Promise<MergeNotice | null> {
+  const [e] = await readStream(getDb(), cartStreamId(cart.cartId), { afterVersion: cart.version - 1, toVersion: cart.version });
+  if (e?.type !== 'GuestCartMerged') return null;
+  const data = e.data as { fromCartId: string; lines: MergedLine[]; capped: MergeShortfall[] };
+  return { version: cart.version, fromCartId: data.fromCartId, lines: data.lines.length, capped: data.capped ?? [] };
+}
