@@ -16,6 +16,8 @@ test.beforeEach(async ({ baseURL }) => {
 test.afterEach(() => release?.());
 
 test('a guest cart survives sign-in: merged into the open cart, the merge in both histories', async ({ browser, baseURL }) => {
+  // A long walk through six pages; on a loaded two-core machine it can take longer than the default minute.
+  test.setTimeout(180_000);
   // Bob's open cart holds one mug before the guest shows up.
   const bob = await apiAs(baseURL!, 'bob');
   const { carts } = await json<{ carts: { cartId: string }[] }>(await bob.get('/api/carts?status=open&limit=1'));
