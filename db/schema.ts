@@ -141,7 +141,7 @@ export const carts = pgTable(
   {
     cartId: text('cart_id').primaryKey(),
     userId: text('user_id').notNull(),
-    status: text('status', { enum: ['open', 'checked_out', 'abandoned', 'expired'] }).notNull(),
+    status: text('status', { enum: ['open', 'checked_out', 'abandoned', 'expired', 'merged'] }).notNull(),
     items: jsonb('items').$type<CartLineRow[]>().notNull(),
     itemCount: integer('item_count').notNull(),
     totalCents: integer('total_cents').notNull(),

@@ -42,9 +42,12 @@ test('signing out from the header', async ({ page }) => {
   await expect(page).toHaveURL(/^https?:\/\/[^/]+\/$/);
   await header.expectCount(0);
 
-  // Signed out for real: the cart asks to sign in again.
+  // Signed out for real: the cart page is a guest's again, empty, and checking out needs a sign-in.
   await page.goto('/cart');
-  await expect(page).toHaveURL(/\/login\?callbackUrl=(%2F|\/)cart$/);
+  await expect(page.getByText('Your cart is empty')).toBeVisible();
+  await expect(page.getByTestId('cart-count')).toHaveText('0');
+  await page.goto('/carts');
+  await expect(page).toHaveURL(/\/login\?callbackUrl=(%2F|\/)carts$/);
 });
 
 test('the sold-out product cannot be added, even signed out', async ({ page }) => {

@@ -10,6 +10,7 @@ const roleStyle: Record<string, string> = {
   shopper: 'bg-stone-100 text-stone-600',
   admin: 'bg-amber-50 text-amber-800',
   system: 'bg-sky-50 text-sky-800',
+  guest: 'bg-violet-50 text-violet-800',
 };
 
 const iconOf = (type: string) => (isProductEventType(type) ? productEventRegistry[type].icon : eventIcon(type));

@@ -14,4 +14,6 @@ export const eventTypeLabels: Record<CartEventType | ProductEventType, string> =
   CartRepriced: 'Cart repriced',
   ProductPriceChanged: 'Price changed (catalog)',
   ProductStockAdjusted: 'Stock adjusted (catalog)',
+  GuestCartMerged: 'Guest cart merged in',
+  CartMergedInto: 'Merged into a cart',
 };

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useOptimistic, useState, useTransition } from 'react';
 import { abandonCartAction, changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from '@/server/cart/actions';
 import type { CartEvent } from '@/server/cart/events';
+import type { MergeNotice } from '@/server/cart/merge';
 import { evolve, type CartState } from '@/server/cart/evolve';
 import { pricesOf, repricingOf } from '@/server/cart/reprice';
 import { formatMoney } from '../ui/format';
@@ -13,8 +14,17 @@ import { useOpenCart, type OpenCart } from './use-open-cart';
 
 type Message = { kind: 'ok' | 'error'; text: string };
 
-export function CartView({ initialCart }: { initialCart: OpenCart | null }) {
-  const { cart, setCart, refetch } = useOpenCart(initialCart);
+/** `guest`: not signed in; the cart is the browser's guest cart, and checking out means signing in first. */
+export function CartView({
+  initialCart,
+  guest = false,
+  mergeNotice = null,
+}: {
+  initialCart: OpenCart | null;
+  guest?: boolean;
+  mergeNotice?: MergeNotice | null;
+}) {
+  const { cart, setCart, refetch } = useOpenCart(initialCart, guest);
   // The same evolve the server folds with: the guess is what the server will most likely answer.
   const [shown, applyOptimistic] = useOptimistic(cart, (state: CartState | null, event: CartEvent) =>
     state ? evolve(state, { ...event, version: state.version + 1, occurredAt: new Date().toISOString() }) : state,
@@ -49,6 +59,8 @@ export function CartView({ initialCart }: { initialCart: OpenCart | null }) {
           {message && <span className={message.kind === 'error' ? 'font-medium text-red-700' : 'text-emerald-700'}>{message.text}</span>}
         </div>
       </div>
+
+      {mergeNotice && shown?.version === mergeNotice.version && <MergedFromGuest notice={mergeNotice} cartId={shown.cartId} />}
 
       {placed && (
         <section aria-labelledby="placed-title" className="rounded-2xl border border-emerald-200 bg-emerald-50 p-6">
@@ -138,38 +150,90 @@ export function CartView({ initialCart }: { initialCart: OpenCart | null }) {
                 </dd>
               </div>
             </dl>
-            <button
-              type="button"
-              disabled={pending}
-              onClick={() =>
-                // The total shown is the only total checkout may charge (else 409 prices_changed).
-                send(null, () => checkoutAction(shown.cartId, chargeCents), (r) => {
-                  setPlaced({ orderId: r.orderId ?? '', totalCents: r.cart.totalCents, currency: r.cart.currency });
-                  return `Order ${r.orderId} placed`;
-                })
-              }
-              className="w-full rounded-lg bg-brand-600 px-4 py-3 font-semibold text-white hover:bg-brand-700 disabled:bg-stone-300"
-            >
-              {pending ? 'Working…' : 'Checkout'}
-            </button>
-            <button
-              type="button"
-              disabled={pending}
-              onClick={() => send(null, () => abandonCartAction(shown.cartId), () => 'Cart abandoned; its items are back in stock')}
-              className="w-full rounded-lg border border-stone-300 px-4 py-2 text-sm font-medium text-stone-700 hover:border-red-300 hover:text-red-700 disabled:text-stone-400"
-            >
-              Abandon cart
-            </button>
-            <p className="text-xs text-stone-500">
-              Version {shown.version} ·{' '}
-              <Link className="underline" href={`/carts/${shown.cartId}/history`}>
-                history
-              </Link>{' '}
-              · <Link className="underline" href="/carts">all your carts</Link>
-            </p>
+            {guest ? (
+              <GuestCheckout />
+            ) : (
+              <>
+              <button
+                type="button"
+                disabled={pending}
+                onClick={() =>
+                  // The total shown is the only total checkout may charge (else 409 prices_changed).
+                  send(null, () => checkoutAction(shown.cartId, chargeCents), (r) => {
+                    setPlaced({ orderId: r.orderId ?? '', totalCents: r.cart.totalCents, currency: r.cart.currency });
+                    return `Order ${r.orderId} placed`;
+                  })
+                }
+                className="w-full rounded-lg bg-brand-600 px-4 py-3 font-semibold text-white hover:bg-brand-700 disabled:bg-stone-300"
+              >
+                {pending ? 'Working…' : 'Checkout'}
+              </button>
+              <button
+                type="button"
+                disabled={pending}
+                onClick={() => send(null, () => abandonCartAction(shown.cartId), () => 'Cart abandoned; its items are back in stock')}
+                className="w-full rounded-lg border border-stone-300 px-4 py-2 text-sm font-medium text-stone-700 hover:border-red-300 hover:text-red-700 disabled:text-stone-400"
+              >
+                Abandon cart
+              </button>
+              </>
+            )}
+            {guest ? (
+              <p className="text-xs text-stone-500">Version {shown.version} · guest cart</p>
+            ) : (
+              <p className="text-xs text-stone-500">
+                Version {shown.version} ·{' '}
+                <Link className="underline" href={`/carts/${shown.cartId}/history`}>
+                  history
+                </Link>{' '}
+                · <Link className="underline" href="/carts">all your carts</Link>
+              </p>
+            )}
           </aside>
         </div>
       )}
     </div>
+  );
+}
+
+/** A guest signs in to check out; the guest cart is merged into the account's cart on the way. */
+function GuestCheckout() {
+  return (
+    <div className="space-y-2">
+      <Link
+        href={`/login?callbackUrl=${encodeURIComponent('/cart')}`}
+        className="block w-full rounded-lg bg-brand-600 px-4 py-3 text-center font-semibold text-white hover:bg-brand-700"
+      >
+        Sign in to check out
+      </Link>
+      <p data-testid="guest-note" className="text-xs text-stone-600">
+        You are shopping as a guest. When you sign in, this cart is added to your account&apos;s cart, and both carts&apos;
+        histories show the merge.
+      </p>
+    </div>
+  );
+}
+
+/** Right after sign-in: what the guest cart brought in, and what did not fit; never a silent merge. */
+function MergedFromGuest({ notice, cartId }: { notice: MergeNotice; cartId: string }) {
+  return (
+    <section data-testid="merge-notice" className="rounded-2xl border border-violet-200 bg-violet-50 px-4 py-3 text-sm text-violet-900">
+      <p>
+        {notice.lines} {notice.lines === 1 ? 'line' : 'lines'} from the cart you filled before signing in (guest cart{' '}
+        <span className="font-mono">{notice.fromCartId.slice(0, 8)}</span>) {notice.lines === 1 ? 'was' : 'were'} added to this cart.{' '}
+        <Link className="font-medium underline" href={`/carts/${cartId}/history`}>
+          See the history
+        </Link>
+      </p>
+      {notice.capped.length > 0 && (
+        <ul className="mt-1 list-disc pl-5 text-amber-800">
+          {notice.capped.map((c) => (
+            <li key={c.productId}>
+              {c.name}: {c.merged} of {c.requested} added
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

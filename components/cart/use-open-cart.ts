@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { openGuestCartAction } from '@/server/cart/actions';
 import type { CartState } from '@/server/cart/evolve';
 import type { Repricing } from '@/server/cart/reprice';
 
@@ -20,11 +21,12 @@ async function fetchOpenCart(): Promise<OpenCart | null> {
  * The shopper's open cart, kept fresh: refetched every few seconds and on focus, so a change made on
  * another device shows up here. The server's answer always replaces what we guessed.
  */
-export function useOpenCart(initial: OpenCart | null) {
+export function useOpenCart(initial: OpenCart | null, guest = false) {
   const qc = useQueryClient();
   const query = useQuery({
     queryKey: openCartKey,
-    queryFn: fetchOpenCart,
+    // A guest has no API session: its cart comes through a server action that reads the guest cookie.
+    queryFn: guest ? openGuestCartAction : fetchOpenCart,
     initialData: initial,
     refetchInterval: 3_000,
   });

@@ -2,11 +2,13 @@ import Link from 'next/link';
 import { currentUser } from '@/server/auth';
 import { signOutAction } from '@/server/auth/actions';
 import { getOpenCart } from '@/server/cart/queries';
+import type { Actor } from '@/server/eventstore';
+import { guestActor, readGuestId } from '@/server/guest/identity';
 import { isDatabaseUnavailable } from '@/server/http/errors';
 import { log } from '@/server/log';
 
 /** The cart badge is not worth a blank page: with the database away the header shows no count. */
-async function openCartOf(user: NonNullable<Awaited<ReturnType<typeof currentUser>>>) {
+async function openCartOf(user: Actor) {
   try {
     return await getOpenCart(user);
   } catch (e) {
@@ -18,7 +20,10 @@ async function openCartOf(user: NonNullable<Awaited<ReturnType<typeof currentUse
 
 export async function SiteHeader() {
   const user = await currentUser();
-  const cart = user ? await openCartOf(user) : null;
+  // Not signed in: the count of this browser's guest cart, if it has one.
+  const guestId = user ? null : await readGuestId();
+  const viewer = user ?? (guestId ? guestActor(guestId) : null);
+  const cart = viewer ? await openCartOf(viewer) : null;
   const count = cart?.itemCount ?? 0;
   return (
     <header className="sticky top-0 z-20 border-b border-stone-200 bg-white/90 backdrop-blur">

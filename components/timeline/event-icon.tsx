@@ -11,6 +11,8 @@ const paths: Record<EventIconName, { d: string; tone: string }> = {
   expired: { d: 'M6 3h12M6 21h12M7 3c0 5 10 7 10 18M17 3c0 5-10 7-10 18', tone: 'text-amber-700' },
   price: { d: 'M20 12l-8 8-9-9V3h8l9 9zM7.5 7.5h.01', tone: 'text-violet-700' },
   stock: { d: 'M4 7l8-4 8 4-8 4-8-4zM4 7v10l8 4 8-4V7', tone: 'text-amber-700' },
+  'merge-in': { d: 'M6 4v5a5 5 0 0 0 5 5h7M14 10l4 4-4 4', tone: 'text-violet-700' },
+  'merge-out': { d: 'M4 12h11M11 8l4 4-4 4M19 5v14', tone: 'text-violet-700' },
   other: { d: 'M12 12h.01', tone: 'text-stone-500' },
 };
 

@@ -7,6 +7,7 @@ const roleStyle: Record<string, string> = {
   shopper: 'bg-sky-50 text-sky-800',
   admin: 'bg-violet-50 text-violet-800',
   system: 'bg-stone-100 text-stone-700',
+  guest: 'bg-amber-50 text-amber-800',
 };
 
 export function HistoryEntryItem({ entry, cartId }: { entry: HistoryEntry; cartId: string }) {
@@ -51,7 +52,19 @@ export function HistoryEntryItem({ entry, cartId }: { entry: HistoryEntry; cartI
             ))}
           </dl>
         )}
+        {entry.view.notes && entry.view.notes.length > 0 && (
+          <ul className="mt-3 list-disc space-y-0.5 pl-5 text-sm text-amber-800" data-testid="event-notes">
+            {entry.view.notes.map((n) => (
+              <li key={n}>{n}</li>
+            ))}
+          </ul>
+        )}
         <div className="mt-3 flex flex-wrap items-center gap-4 text-sm">
+          {entry.view.links?.map((l) => (
+            <Link key={l.href} href={l.href} className="font-medium text-violet-700 hover:underline">
+              {l.label}
+            </Link>
+          ))}
           <Link href={`/carts/${cartId}/time-travel?version=${entry.version}`} className="font-medium text-brand-700 hover:underline">
             View cart at this version
           </Link>

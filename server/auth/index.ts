@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Actor } from '../eventstore';
 import { forbidden, unauthorized } from '../http/errors';
 import { signInSucceeded } from '../http/rate-limit';
+import { mergeGuestOnSignIn } from '../guest/sign-in';
 import { log } from '../log';
 import { resolveAuthSecret } from './secret';
 import { verifyCredentials } from './users';
@@ -46,6 +47,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       },
     }),
   ],
+  // A guest's cart is merged into the shopper's on every successful sign-in (server/guest/sign-in.ts).
+  events: { signIn: ({ user }) => mergeGuestOnSignIn(user as { id?: string; role?: unknown }) },
   callbacks: {
     jwt({ token, user }) {
       if (user) {

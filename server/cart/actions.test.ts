@@ -17,12 +17,22 @@ import { addItem, openCart } from './handler';
 const session = vi.hoisted(() => ({ user: null as SignedInUser | null }));
 vi.mock('../auth', () => ({ currentUser: async () => session.user }));
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
-// The request's headers: the client address the rate limits count by.
-vi.mock('next/headers', () => ({ headers: async () => new Headers({ 'x-forwarded-for': '127.0.0.1' }) }));
+// The request's headers: the client address the rate limits count by; and the browser's cookies (the guest id).
+const jar = vi.hoisted(() => new Map<string, string>());
+vi.mock('next/headers', () => ({
+  headers: async () => new Headers({ 'x-forwarded-for': '127.0.0.1' }),
+  cookies: async () => ({
+    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name) } : undefined),
+    has: (name: string) => jar.has(name),
+    set: (name: string, value: string, o?: { maxAge?: number }) => (o?.maxAge === 0 ? jar.delete(name) : jar.set(name, value)),
+  }),
+}));
 
-type Who = 'signed out' | 'alice (owner)' | 'bob (other shopper)' | 'admin';
-const WHO: Who[] = ['signed out', 'alice (owner)', 'bob (other shopper)', 'admin'];
-const users: Record<Exclude<Who, 'signed out'>, SignedInUser> = {
+// 'signed out' is a browser without cookies; 'guest' one holding the guest cookie of a guest cart of its own.
+type Who = 'signed out' | 'guest' | 'alice (owner)' | 'bob (other shopper)' | 'admin';
+const WHO: Who[] = ['signed out', 'guest', 'alice (owner)', 'bob (other shopper)', 'admin'];
+const GUEST_ID = 'guest_00000000-0000-4000-8000-000000000001';
+const users: Record<Exclude<Who, 'signed out' | 'guest'>, SignedInUser> = {
   'alice (owner)': { userId: 'user-alice', role: 'shopper', name: 'Alice', email: 'alice@example.com' },
   'bob (other shopper)': { userId: 'user-bob', role: 'shopper', name: 'Bob', email: 'bob@example.com' },
   admin: { userId: 'user-admin', role: 'admin', name: 'Admin', email: 'admin@example.com' },
@@ -36,15 +46,16 @@ type Row = {
 };
 
 const PRODUCT = 'paper-filters';
-const denied = { 'signed out': 'unauthorized', 'bob (other shopper)': 'cart_not_found', admin: 'forbidden' } as const;
+const denied = { 'signed out': 'unauthorized', guest: 'cart_not_found', 'bob (other shopper)': 'cart_not_found', admin: 'forbidden' } as const;
 
 const rows: Row[] = [
   {
     action: `addToCartAction('${PRODUCT}', 1)`,
     call: () => addToCartAction(PRODUCT, 1, '/'),
-    // No cart id: everyone signed in adds to their own open cart, never to alice's.
+    // No cart id: everyone adds to their own open cart, never to alice's; signed out, a new guest's.
     expected: {
-      'signed out': '→ /login?callbackUrl=%2F',
+      'signed out': 'ok: cart of a new guest',
+      guest: 'ok: cart of the guest',
       'alice (owner)': 'ok: cart of user-alice',
       'bob (other shopper)': 'ok: cart of user-bob',
       admin: 'ok: cart of user-admin',
@@ -63,13 +74,14 @@ const rows: Row[] = [
   {
     action: 'checkoutAction(aliceCart)',
     call: (cartId) => checkoutAction(cartId),
-    expected: { ...denied, 'alice (owner)': 'ok: cart of user-alice, order placed' },
+    // Guests sign in to check out.
+    expected: { ...denied, guest: 'unauthorized', 'alice (owner)': 'ok: cart of user-alice, order placed' },
   },
   {
     // Input is checked before anything else, for everyone.
     action: "changeQuantityAction('not-a-uuid', …, 3)",
     call: () => changeQuantityAction('not-a-uuid', PRODUCT, 3),
-    expected: { 'signed out': 'invalid_input', 'alice (owner)': 'invalid_input', 'bob (other shopper)': 'invalid_input', admin: 'invalid_input' },
+    expected: { 'signed out': 'invalid_input', guest: 'invalid_input', 'alice (owner)': 'invalid_input', 'bob (other shopper)': 'invalid_input', admin: 'invalid_input' },
   },
 ];
 
@@ -78,7 +90,8 @@ async function observe(fn: () => Promise<CartActionResult>): Promise<string> {
   try {
     const r = await fn();
     if (!r.ok) return r.error.code;
-    return `ok: cart of ${r.cart.userId}${r.orderId ? ', order placed' : ''}`;
+    const owner = r.cart.userId === GUEST_ID ? 'the guest' : r.cart.userId.startsWith('guest_') ? 'a new guest' : r.cart.userId;
+    return `ok: cart of ${owner}${r.orderId ? ', order placed' : ''}`;
   } catch (e) {
     const digest = (e as { digest?: string }).digest;
     if (typeof digest === 'string' && digest.startsWith('NEXT_REDIRECT')) return `→ ${digest.split(';')[2]}`;
@@ -114,8 +127,10 @@ describe.each(testDbKinds())('cart server actions: who may do what, on %s', (kin
       table[row.action] = {} as Record<Who, string>;
 
       // The owner goes last, so every refusal is checked against an untouched cart.
-      for (const who of ['signed out', 'bob (other shopper)', 'admin', 'alice (owner)'] as Who[]) {
-        session.user = who === 'signed out' ? null : users[who];
+      for (const who of ['signed out', 'guest', 'bob (other shopper)', 'admin', 'alice (owner)'] as Who[]) {
+        session.user = who === 'signed out' || who === 'guest' ? null : users[who];
+        jar.clear();
+        if (who === 'guest') jar.set('eventcart-guest', GUEST_ID);
         const [cartBefore, allBefore] = [await eventsOf(cartId), await allEvents()];
         const actual = await observe(() => row.call(cartId));
         table[row.action][who] = actual;

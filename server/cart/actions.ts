@@ -2,9 +2,9 @@
 
 import { revalidatePath } from 'next/cache';
 import { headers } from 'next/headers';
-import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { currentUser } from '../auth';
+import { ensureGuestId, guestActor, readGuestId } from '../guest/identity';
 import { inAction } from '../http/action-context';
 import { toAppError } from '../http/errors';
 import { currentRequestId } from '../http/request-context';
@@ -13,9 +13,9 @@ import { clientIp, takeCommand } from '../http/rate-limit';
 import { AddItemBody, CartIdSchema, ChangeQuantityBody, ProductIdSchema } from '../http/schemas';
 import { CartError } from './errors';
 import type { CartState } from './evolve';
-import { abandonCart, addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type CommandContext } from './handler';
-import { withRepricing } from './queries';
+import { getOpenCart, withRepricing } from './queries';
 import type { Repricing } from './reprice';
+import { abandonCart, addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type CommandContext } from './handler';
 
 export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]>; retryAfterSeconds?: number };
 /** The cart comes back with `repricing` when a line's catalog price changed, like GET /api/carts/{id}. */
@@ -23,24 +23,32 @@ export type CartActionResult =
   | { ok: true; cart: CartState & { repricing?: Repricing }; orderId?: string }
   | { ok: false; error: ActionError };
 
-/** The signed-in actor; the request id (see inAction) is the events' correlation id, as for the API. */
-async function context(): Promise<CommandContext | null> {
+/**
+ * The signed-in actor, else the browser's guest (made now when `asGuest` is 'create': the first add);
+ * the request id (see inAction) is the events' correlation id, as for the API.
+ */
+async function context(asGuest: 'create' | 'existing' | 'no'): Promise<CommandContext | null> {
   const user = await currentUser();
-  return user ? { actor: { userId: user.userId, role: user.role }, correlationId: currentRequestId() } : null;
+  if (user) return { actor: { userId: user.userId, role: user.role }, correlationId: currentRequestId() };
+  if (asGuest === 'no') return null;
+  const guestId = asGuest === 'create' ? await ensureGuestId() : await readGuestId();
+  return guestId ? { actor: guestActor(guestId), correlationId: currentRequestId() } : null;
 }
 
 function run(
   input: unknown,
   schema: z.ZodType,
   fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string }>,
+  asGuest: 'create' | 'existing' | 'no' = 'existing',
 ): Promise<CartActionResult> {
-  return inAction(() => runCommand(input, schema, fn));
+  return inAction(() => runCommand(input, schema, fn, asGuest));
 }
 
 async function runCommand(
   input: unknown,
   schema: z.ZodType,
   fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string }>,
+  asGuest: 'create' | 'existing' | 'no',
 ): Promise<CartActionResult> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -53,7 +61,7 @@ async function runCommand(
       },
     };
   }
-  const ctx = await context();
+  const ctx = await context(asGuest);
   if (!ctx) return { ok: false, error: { code: 'unauthorized', message: 'Sign in first.' } };
   const limited = takeCommand(ctx.actor.userId, clientIp(await headers()));
   if (limited) {
@@ -71,12 +79,13 @@ async function runCommand(
   }
 }
 
-/** From the catalog: into the shopper's open cart (opened on first add). Signed out -> /login and back. */
+/**
+ * From the catalog: into the shopper's open cart (opened on first add). Signed out, into a guest cart
+ * (the guest cookie is made on this first add); it is merged into the shopper's cart on sign-in.
+ * `returnTo` is kept for callers from before guest carts; it is no longer used.
+ */
 export async function addToCartAction(productId: string, quantity = 1, returnTo = '/'): Promise<CartActionResult> {
-  if (!(await currentUser())) {
-    const back = returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/';
-    redirect(`/login?callbackUrl=${encodeURIComponent(back)}`);
-  }
+  void returnTo;
   return run({ productId, quantity }, AddItemBody, async (ctx) => {
     for (let attempt = 0; ; attempt++) {
       const cartId = await ensureOpenCart(ctx);
@@ -88,7 +97,7 @@ export async function addToCartAction(productId: string, quantity = 1, returnTo 
         throw e;
       }
     }
-  });
+  }, 'create');
 }
 
 const LineInput = z.object({ cartId: CartIdSchema, productId: ProductIdSchema });
@@ -112,10 +121,23 @@ export async function checkoutAction(cartId: string, expectedTotalCents?: number
     { cartId, expectedTotalCents },
     z.object({ cartId: CartIdSchema, expectedTotalCents: z.number().int().min(0).optional() }),
     (ctx) => checkOut(ctx, cartId, { expectedTotalCents }),
+    // Guests sign in first (their cart comes along): an order belongs to an account.
+    'no',
   );
 }
 
 /** Give the cart up: it closes as abandoned and its reserved stock goes back on the shelf. */
 export async function abandonCartAction(cartId: string): Promise<CartActionResult> {
   return run({ cartId }, z.object({ cartId: CartIdSchema }), (ctx) => abandonCart(ctx, cartId));
+
+}
+
+/** The browser's open cart, for a guest's cart page to refresh (the JSON API is for signed-in clients). */
+export async function openGuestCartAction(): Promise<(CartState & { repricing?: Repricing }) | null> {
+  return inAction(async () => {
+    if (await currentUser()) return null;
+    const guestId = await readGuestId();
+    const cart = guestId ? await getOpenCart(guestActor(guestId)) : null;
+    return cart ? ((await withRepricing([cart]))[0] as CartState & { repricing?: Repricing }) : null;
+  });
 }

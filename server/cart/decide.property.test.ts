@@ -107,7 +107,23 @@ function withShownTotal(command: CartCommand, state: CartState | null): CartComm
   return { ...command, data: { ...command.data, expectedTotalCents } };
 }
 
+/** A guest cart's lines (distinct products, whole quantities 1-99) and the catalog as at the merge. */
+const mergeArb: fc.Arbitrary<CartCommand> = fc
+  .tuple(
+    fc.uniqueArray(fc.tuple(productIdArb, fc.integer({ min: 1, max: 99 })), { minLength: 0, maxLength: 4, selector: ([id]) => id }),
+    fc.tuple(...productIds.map((id) => fc.option(snapshotArb(id), { nil: undefined, freq: 6 }))),
+  )
+  .map(([guestLines, snaps]): CartCommand => {
+    const products: Record<string, ProductSnapshot | undefined> = {};
+    productIds.forEach((id, i) => {
+      if (snaps[i]) Object.defineProperty(products, id, { value: snaps[i], enumerable: true, writable: true, configurable: true });
+    });
+    const lines = guestLines.map(([productId, quantity]) => ({ productId, name: `guest ${productId}`, unitPriceCents: 100, quantity, lineTotalCents: 100 * quantity }));
+    return { type: 'MergeGuestCart', data: { fromCartId: 'guest-cart', guestId: 'guest_1', lines, products } };
+  });
+
 const commandArb: fc.Arbitrary<CartCommand> = fc.oneof(
+  { weight: 1, arbitrary: mergeArb },
   { weight: 1, arbitrary: openArb },
   { weight: 8, arbitrary: addArb },
   { weight: 4, arbitrary: changeArb },
@@ -156,6 +172,8 @@ const allowedRefusals: Record<CartCommand['type'], string[]> = {
   AbandonCart: ['cart_not_found', 'cart_closed'],
   ExpireCart: ['cart_not_found'],
   ExpireReservations: ['cart_not_found'],
+  MergeGuestCart: ['cart_not_found', 'cart_closed'],
+  MarkMergedInto: ['cart_not_found'],
 };
 
 const lineOf = (state: CartState | null, productId: string) => state?.items.find((l) => l.productId === productId);
@@ -220,6 +238,25 @@ function expectEffect(command: CartCommand, before: CartState | null, after: Car
       }
       break;
     }
+    case 'MergeGuestCart': {
+      // Every guest line is accounted for: merged whole, or named in `capped` with what did fit.
+      const [e] = events;
+      expect(e.type).toBe('GuestCartMerged');
+      if (e.type !== 'GuestCartMerged') break;
+      for (const g of command.data.lines) {
+        const merged = e.data.lines.find((l) => l.productId === g.productId)?.quantity ?? 0;
+        const short = e.data.capped.find((c) => c.productId === g.productId);
+        if (short) expect(short).toMatchObject({ requested: g.quantity, merged });
+        else expect(merged).toBe(g.quantity);
+        const prev = lineOf(before, g.productId)?.quantity ?? 0;
+        expect(lineOf(after, g.productId)?.quantity ?? 0).toBe(prev + merged);
+        if (merged > 0) expect(command.data.products[g.productId]!.stock, 'never more in the cart than in stock').toBeGreaterThanOrEqual(prev + merged);
+      }
+      break;
+    }
+    case 'MarkMergedInto':
+      expect(after.status).toBe('merged');
+      break;
   }
 }
 

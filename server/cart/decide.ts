@@ -1,5 +1,5 @@
 import { CartError } from './errors';
-import { MAX_QUANTITY, MIN_QUANTITY, type CartEvent, type CartRepriced } from './events';
+import { MAX_QUANTITY, MIN_QUANTITY, type CartEvent, type CartLine, type CartRepriced, type MergedLine, type MergeShortfall } from './events';
 import type { CartState } from './evolve';
 import { repricingOf } from './reprice';
 
@@ -26,7 +26,8 @@ export type CartCommand =
       /** expectedTotalCents: the total the shopper was shown; see checkoutRepricing. */
       data: { orderId: string; products: Record<string, ProductSnapshot | undefined>; expectedTotalCents?: number };
     }
-  | ReservationCommand;
+  | ReservationCommand
+  | MergeCommand;
 
 const wholeIn = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
 
@@ -147,6 +148,9 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
         },
       ];
     }
+    case 'MergeGuestCart':
+    case 'MarkMergedInto':
+      return decideMerge(command, state);
     default:
       return decideReservation(command, state);
   }
@@ -158,6 +162,7 @@ const closedMessage: Partial<Record<CartState['status'], string>> = {
   checked_out: 'This cart is checked out and can no longer change.',
   abandoned: 'This cart was abandoned and can no longer change.',
   expired: 'This cart expired after a long time without activity and can no longer change.',
+  merged: 'This cart was merged into another cart and can no longer change.',
 };
 
 export type ReservationCommand =
@@ -237,4 +242,54 @@ export function checkoutRepricing(
   );
   const lines = r.lines.map(({ productId, name, fromCents, toCents }) => ({ productId, name, fromCents, toCents }));
   return { repriced: [repricedEvent(cart.currency, lines)], items, totalCents: r.totalCents };
+
+}
+
+// ------------------------------------------------------------------ guest carts merged on sign-in
+
+type MergeCommand =
+  /** On the shopper's cart: take in the guest cart's lines (products as the catalog has them now). */
+  | {
+      type: 'MergeGuestCart';
+      data: { fromCartId: string; guestId: string; lines: CartLine[]; products: Record<string, ProductSnapshot | undefined> };
+    }
+  /** On the guest cart: close it, handed over to the shopper's cart. */
+  | { type: 'MarkMergedInto'; data: { intoCartId: string; userId: string } };
+
+function decideMerge(command: MergeCommand, state: CartState | null): CartEvent[] {
+  if (command.type === 'MarkMergedInto') {
+    if (!state) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
+    // Already merged (a second sign-in, a retry), checked out or empty: nothing to hand over.
+    if (state.status !== 'open' || state.items.length === 0) return [];
+    const lines = state.items.map(({ productId, name, unitPriceCents, quantity }) => ({ productId, name, unitPriceCents, quantity }));
+    return [{ type: 'CartMergedInto', data: { ...command.data, lines } }];
+  }
+  const cart = requireOpen(state);
+  const { fromCartId, guestId, products } = command.data;
+  if (fromCartId === cart.cartId) throw new CartError('invalid', 'merge_into_self', 'A cart cannot be merged into itself.');
+  if (command.data.lines.length === 0) return [];
+  const lines: MergedLine[] = [];
+  const capped: MergeShortfall[] = [];
+  for (const g of command.data.lines) {
+    const product = Object.hasOwn(products, g.productId) ? products[g.productId] : undefined;
+    const short = (merged: number, reason: MergeShortfall['reason']) =>
+      capped.push({ productId: g.productId, name: product?.name ?? g.name, requested: g.quantity, merged, reason });
+    if (!product) {
+      short(0, 'product_not_found');
+      continue;
+    }
+    if (product.currency !== cart.currency) {
+      short(0, 'currency_mismatch');
+      continue;
+    }
+    // The same limits as AddItem (at most 99 of a product, no more than the stock in the cart), but a
+    // merge takes what fits and says what did not, instead of refusing the whole sign-in.
+    const current = cart.items.find((l) => l.productId === g.productId)?.quantity ?? 0;
+    const roomByLimit = Math.max(0, MAX_QUANTITY - current);
+    const roomByStock = Math.max(0, product.stock - current);
+    const take = Math.min(g.quantity, roomByLimit, roomByStock);
+    if (take < g.quantity) short(take, roomByLimit <= roomByStock ? 'quantity_limit' : 'insufficient_stock');
+    if (take > 0) lines.push({ productId: g.productId, name: product.name, unitPriceCents: product.unitPriceCents, quantity: take });
+  }
+  return [{ type: 'GuestCartMerged', data: { fromCartId, guestId, lines, capped } }];
 }

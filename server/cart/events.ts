@@ -42,7 +42,9 @@ export type CartEvent =
   | ReservationsExpired
   | CartAbandoned
   | CartExpired
-  | CartRepriced;
+  | CartRepriced
+  | GuestCartMerged
+  | CartMergedInto;
 export type CartEventType = CartEvent['type'];
 
 /** An event as evolve sees it: the event plus its place in the stream and its time. */
@@ -58,6 +60,8 @@ export const cartEventTypes: CartEventType[] = [
   'CartAbandoned',
   'CartExpired',
   'CartRepriced',
+  'GuestCartMerged',
+  'CartMergedInto',
 ];
 
 /** Quantity bounds for one line: a whole number from 1 to 99. */
@@ -77,3 +81,26 @@ export type ReservationsExpired = { type: 'ReservationsExpired'; data: { product
 export type CartAbandoned = { type: 'CartAbandoned'; data: Record<string, never> };
 /** The sweeper closed a cart inactive for `ttlSeconds` since `lastActivityAt`; reservations released. */
 export type CartExpired = { type: 'CartExpired'; data: { lastActivityAt: string; ttlSeconds: number } };
+
+// ------------------------------------------------------------------ guest carts merged on sign-in
+
+/** A line as a merge carries it: the units added (current catalog name and price). */
+export type MergedLine = { productId: string; name: string; unitPriceCents: number; quantity: number };
+/** A guest line that did not fit whole: what was asked, what was merged, and why not more. */
+export type MergeShortfall = {
+  productId: string;
+  name: string;
+  requested: number;
+  merged: number;
+  reason: 'quantity_limit' | 'insufficient_stock' | 'product_not_found' | 'currency_mismatch';
+};
+/** In the shopper's cart: the guest cart `fromCartId` was merged in; `capped` names what did not fit. */
+export type GuestCartMerged = {
+  type: 'GuestCartMerged';
+  data: { fromCartId: string; guestId: string; lines: MergedLine[]; capped: MergeShortfall[] };
+};
+/** In the guest cart: handed over to `userId`'s cart `intoCartId` on sign-in; closes it (status merged). */
+export type CartMergedInto = {
+  type: 'CartMergedInto';
+  data: { intoCartId: string; userId: string; lines: MergedLine[] };
+};

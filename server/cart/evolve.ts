@@ -4,7 +4,7 @@ import type { CartEventEnvelope, CartLine } from './events';
 export type CartState = {
   cartId: string;
   userId: string;
-  status: 'open' | 'checked_out' | 'abandoned' | 'expired';
+  status: 'open' | 'checked_out' | 'abandoned' | 'expired' | 'merged';
   items: CartLine[];
   itemCount: number;
   totalCents: number;
@@ -31,6 +31,14 @@ const line = (productId: string, name: string, unitPriceCents: number, quantity:
   quantity,
   lineTotalCents: unitPriceCents * quantity,
 });
+
+/** Adds units to a line (at the given name and price, as ItemAdded does) or appends a new line. */
+function addLine(items: CartLine[], l: { productId: string; name: string; unitPriceCents: number; quantity: number }): CartLine[] {
+  const existing = items.find((x) => x.productId === l.productId);
+  return existing
+    ? items.map((x) => (x.productId === l.productId ? line(l.productId, l.name, l.unitPriceCents, x.quantity + l.quantity) : x))
+    : [...items, line(l.productId, l.name, l.unitPriceCents, l.quantity)];
+}
 
 /** Pure: the state after one event. No I/O, no clock; used by the server, rebuilds and the browser. */
 export function evolve(state: CartState | null, event: CartEventEnvelope): CartState {
@@ -90,6 +98,11 @@ export function evolve(state: CartState | null, event: CartEventEnvelope): CartS
         state.items.map((l) => (to.has(l.productId) ? line(l.productId, l.name, to.get(l.productId)!, l.quantity) : l)),
       );
     }
+    case 'GuestCartMerged':
+      return withTotals(next, event.data.lines.reduce(addLine, state.items));
+    case 'CartMergedInto':
+      // The signed-in shopper proved to be this guest: the closed cart becomes theirs to read.
+      return { ...next, status: 'merged', userId: event.data.userId };
   }
 }
 

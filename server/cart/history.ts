@@ -51,6 +51,10 @@ export async function listCartEvents(
   return { events, nextCursor: rows.length > limit ? String(events.at(-1)!.version) : null };
 }
 
+/** Accounts by name; the system and guests (who have no account) by what they are. */
+const nameOf = (who: Actor, names: Map<string, string>) =>
+  who.role === 'system' ? 'System' : who.role === 'guest' ? 'Guest' : (names.get(who.userId) ?? who.userId);
+
 export type HistoryEntry = CartEventItem & {
   view: EventView;
   actorName: string;
@@ -86,7 +90,7 @@ export async function getCartHistory(
     entries.push({
       ...toItem(e),
       view: describeEvent(env, state, after),
-      actorName: who.role === 'system' ? 'System' : (names.get(who.userId) ?? who.userId),
+      actorName: nameOf(who, names),
       before: state,
       after,
       metadata: e.metadata,
@@ -108,7 +112,7 @@ export async function getCartTimeline(
     cart,
     events: events.map((e) => ({
       ...toEnvelope(e),
-      actorName: e.metadata.actor.role === 'system' ? 'System' : (names.get(e.metadata.actor.userId) ?? e.metadata.actor.userId),
+      actorName: nameOf(e.metadata.actor, names),
     })),
   };
 }

@@ -44,7 +44,7 @@ const checkedOut = (state: CartState): CartEvent => ({
   data: { orderId: ORDER_ID, items: state.items, itemCount: state.itemCount, totalCents: state.totalCents, currency: state.currency },
 });
 
-const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout', 'lapsed', 'abandoned', 'expired', 'price'];
+const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout', 'lapsed', 'abandoned', 'expired', 'price', 'merge-in', 'merge-out'];
 const repriced: CartEvent = {
   type: 'CartRepriced',
   data: { currency: 'EUR', lines: [{ productId: 'espresso-beans', name: 'Espresso beans', fromCents: 2490, toCents: 2690 }] },
@@ -64,6 +64,8 @@ describe('cart event registry: icons and titles', () => {
       CartAbandoned: {},
       CartExpired: { lastActivityAt: at(1), ttlSeconds: 86_400 },
       CartRepriced: repriced.data,
+      GuestCartMerged: { fromCartId: 'cart-2', guestId: 'guest_1', lines: [], capped: [] },
+      CartMergedInto: { intoCartId: 'cart-1', userId: 'user-1', lines: [] },
     };
     expect(Object.keys(cartEventRegistry).sort()).toEqual([...cartEventTypes].sort());
     for (const type of cartEventTypes) {
@@ -86,6 +88,8 @@ describe('cart event registry: icons and titles', () => {
       ['CartAbandoned', 'abandoned'],
       ['CartExpired', 'expired'],
       ['CartRepriced', 'price'],
+      ['GuestCartMerged', 'merge-in'],
+      ['CartMergedInto', 'merge-out'],
     ]);
   });
 

@@ -55,7 +55,7 @@ const CartLineJson = z.object({
 const CartStateJson = z.object({
   cartId: z.string(),
   userId: z.string(),
-  status: z.enum(['open', 'checked_out', 'abandoned', 'expired']),
+  status: z.enum(['open', 'checked_out', 'abandoned', 'expired', 'merged']),
   items: z.array(CartLineJson),
   itemCount: z.number().int(),
   totalCents: z.number().int(),

@@ -82,6 +82,8 @@ describe('upcast', () => {
       CartAbandoned: 1,
       CartExpired: 1,
       CartRepriced: 1,
+      GuestCartMerged: 1,
+      CartMergedInto: 1,
     });
     expect(Object.keys(cartEventSchemas).sort()).toEqual([...cartEventTypes].sort());
   });

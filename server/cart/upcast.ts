@@ -78,6 +78,8 @@ export const cartEventSchemas: Record<CartEventType, EventSchema> = {
   CartAbandoned: { current: 1, upcasters: {} },
   CartExpired: { current: 1, upcasters: {} },
   CartRepriced: { current: 1, upcasters: {} },
+  GuestCartMerged: { current: 1, upcasters: {} },
+  CartMergedInto: { current: 1, upcasters: {} },
 };
 
 /** The schema version new events of this type are written with. */

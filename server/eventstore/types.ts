@@ -1,4 +1,4 @@
-export type Actor = { userId: string; role: 'shopper' | 'admin' | 'system' };
+export type Actor = { userId: string; role: 'shopper' | 'admin' | 'system' | 'guest' };
 
 /** Who, why and in answer to what: carried by every event. */
 export type EventMetadata = {

@@ -86,7 +86,7 @@ const ops: Record<string, Record<string, Op>> = {
     get: {
       summary: "The signed-in user's carts",
       query: [
-        { name: 'status', schema: z.enum(['open', 'checked_out', 'abandoned', 'expired']), description: 'Only carts in this status' },
+        { name: 'status', schema: z.enum(['open', 'checked_out', 'abandoned', 'expired', 'merged']), description: 'Only carts in this status' },
         { name: 'limit', schema: z.number().int().min(1).max(200), description: 'At most this many (default 100)' },
       ],
       ok: { status: 200, schema: z.object({ carts: z.array(CartWithPricesSchema) }), description: 'Carts, newest first' }, errors: [401] },

@@ -32,7 +32,7 @@ export const CreateCartBody = z
 
 export const ListCartsQuery = z
   .object({
-    status: z.enum(['open', 'checked_out', 'abandoned', 'expired']).optional(),
+    status: z.enum(['open', 'checked_out', 'abandoned', 'expired', 'merged']).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(100),
   })
   .strict();
@@ -86,7 +86,7 @@ export const CartSchema = z
   .object({
     cartId: CartIdSchema,
     userId: z.string(),
-    status: z.enum(['open', 'checked_out', 'abandoned', 'expired']),
+    status: z.enum(['open', 'checked_out', 'abandoned', 'expired', 'merged']),
     items: z.array(CartLineSchema),
     itemCount: z.number().int(),
     totalCents: z.number().int(),
@@ -108,7 +108,7 @@ export const CommandResponse = z
   })
   .meta({ id: 'CommandResponse' });
 
-export const ActorSchema = z.object({ userId: z.string(), role: z.enum(['shopper', 'admin', 'system']) });
+export const ActorSchema = z.object({ userId: z.string(), role: z.enum(['shopper', 'admin', 'system', 'guest']) });
 
 export const CartEventSchema = z
   .object({
