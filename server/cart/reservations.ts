@@ -45,6 +45,10 @@ export async function projectReservations(tx: Db, before: CartState | null, newE
       case 'CartCheckedOut':
       case 'CartAbandoned':
       case 'CartExpired':
+      // A guest cart handed over on sign-in holds nothing any more. The lines merged into the shopper's
+      // cart are not held (GuestCartMerged carries no reservedUntil): checkout checks them against what
+      // other carts hold, and the shopper's next add of the product holds the whole line again.
+      case 'CartMergedInto':
         await tx.delete(reservations).where(eq(reservations.cartId, cartId));
         break;
     }
