@@ -6,6 +6,7 @@ import { carts, products, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
 import { getProduct, lockProducts, toSnapshot } from '../catalog/queries';
+import { publishCartChange } from '../live/notify';
 import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
@@ -165,6 +166,7 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     cart: after,
   };
   if (ctx.idempotencyKey) await recordCommandResult(tx, commandId, result);
+  await publishCartChange(tx, { cartId, version: after.version, types: envelopes.map((e) => e.type) }); // delivered on commit
   return { ...result, replayed: false };
 }
 
