@@ -1,18 +1,23 @@
 'use client';
 
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useOptimistic, useState, useTransition } from 'react';
 import { changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from '@/server/cart/actions';
 import type { CartEvent } from '@/server/cart/events';
 import { evolve, type CartState } from '@/server/cart/evolve';
 import { formatMoney } from '../ui/format';
 import { CartLineRow } from './cart-line';
+import { LiveNote } from './live-note';
+import { useLiveCart } from './use-live-cart';
 import { useOpenCart } from './use-open-cart';
 
 type Message = { kind: 'ok' | 'error'; text: string };
 
 export function CartView({ initialCart }: { initialCart: CartState | null }) {
-  const { cart, setCart, refetch } = useOpenCart(initialCart);
+  const router = useRouter();
+  const [connected, setConnected] = useState(false);
+  const { cart, setCart, refetch } = useOpenCart(initialCart, { poll: !connected });
   // The same evolve the server folds with: the guess is what the server will most likely answer.
   const [shown, applyOptimistic] = useOptimistic(cart, (state: CartState | null, event: CartEvent) =>
     state ? evolve(state, { ...event, version: state.version + 1, occurredAt: new Date().toISOString() }) : state,
@@ -20,6 +25,21 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
   const [pending, startTransition] = useTransition();
   const [message, setMessage] = useState<Message | null>(null);
   const [placed, setPlaced] = useState<{ orderId: string; totalCents: number; currency: string } | null>(null);
+  const [updatedElsewhere, setUpdatedElsewhere] = useState(0);
+
+  // Another device or tab changed this cart: fetch it, and refresh the server-rendered header's count.
+  useLiveCart({
+    cartId: cart?.cartId,
+    version: cart?.version ?? 0,
+    busy: pending,
+    onNewer: () => {
+      void refetch().then(() => {
+        setUpdatedElsewhere(Date.now());
+        router.refresh();
+      });
+    },
+    onConnection: setConnected,
+  });
 
   function send(guess: CartEvent | null, call: () => Promise<CartActionResult>, done: (r: Extract<CartActionResult, { ok: true }>) => string) {
     startTransition(async () => {
@@ -38,7 +58,10 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
-        <h1 className="text-2xl font-bold">Your cart</h1>
+        <div className="flex items-baseline gap-3">
+          <h1 className="text-2xl font-bold">Your cart</h1>
+          <LiveNote connected={connected} updatedAt={updatedElsewhere} />
+        </div>
         <div role="status" aria-live="polite" aria-atomic="true" data-testid="cart-messages" className="text-sm">
           {message && <span className={message.kind === 'error' ? 'font-medium text-red-700' : 'text-emerald-700'}>{message.text}</span>}
         </div>

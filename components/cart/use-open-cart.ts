@@ -12,17 +12,25 @@ async function fetchOpenCart(): Promise<CartState | null> {
   return carts.find((c) => c.status === 'open') ?? null;
 }
 
+/** An answer about the same cart at an older version (a fetch that left before a change committed) loses. */
+function newest(old: unknown, next: unknown): unknown {
+  const [a, b] = [old as CartState | null | undefined, next as CartState | null | undefined];
+  return a && b && a.cartId === b.cartId && b.version < a.version ? a : next;
+}
+
 /**
- * The shopper's open cart, kept fresh: refetched every few seconds and on focus, so a change made on
- * another device shows up here. The server's answer always replaces what we guessed.
+ * The shopper's open cart. The live feed (use-live-cart.ts) tells the page when to refetch; while it is
+ * not connected, or there is no cart to follow, the page polls every few seconds instead. Refetched on
+ * focus too. The server's answer always replaces what we guessed.
  */
-export function useOpenCart(initial: CartState | null) {
+export function useOpenCart(initial: CartState | null, opts: { poll?: boolean } = {}) {
   const qc = useQueryClient();
   const query = useQuery({
     queryKey: openCartKey,
     queryFn: fetchOpenCart,
     initialData: initial,
-    refetchInterval: 3_000,
+    refetchInterval: opts.poll === false ? false : 3_000,
+    structuralSharing: newest,
   });
   return { cart: query.data ?? null, setCart: (c: CartState | null) => qc.setQueryData(openCartKey, c), refetch: query.refetch };
 }
