@@ -97,11 +97,11 @@ test.describe('two devices of one shopper, both on /cart', () => {
 });
 
 test.describe('GET /api/carts/{id}/live', () => {
-  /** Reads the server-sent events of a live stream as the API client's user. */
-  async function openStream(api: APIRequestContext, baseURL: string, cartId: string) {
+  /** Reads the server-sent events of a live stream (a cart's, or with no cart id the user's) as the API client's user. */
+  async function openStream(api: APIRequestContext, baseURL: string, cartId: string | null) {
     const cookie = (await api.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join('; ');
     const abort = new AbortController();
-    const res = await fetch(`${baseURL}/api/carts/${cartId}/live`, { headers: { cookie, accept: 'text/event-stream' }, signal: abort.signal });
+    const res = await fetch(`${baseURL}/api/carts/${cartId ? `${cartId}/` : ''}live`, { headers: { cookie, accept: 'text/event-stream' }, signal: abort.signal });
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -132,7 +132,11 @@ test.describe('GET /api/carts/{id}/live', () => {
       const cartId = await newCart(alice);
       const mine = await openStream(alice, baseURL!, cartId);
       const watching = await openStream(admin, baseURL!, cartId);
+      const alicesCarts = await openStream(alice, baseURL!, null);
+      const bobsCarts = await openStream(bob, baseURL!, null);
       try {
+        // The user's feed starts with their open cart: the newest, the one just made.
+        expect(await alicesCarts.next()).toEqual({ cartId, version: 1, types: [] });
         expect(mine.res.status).toBe(200);
         expect(mine.res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
         expect(mine.res.headers.get('cache-control')).toBe('no-cache, no-transform');
@@ -147,9 +151,17 @@ test.describe('GET /api/carts/{id}/live', () => {
         expect((await alice.post(`/api/carts/${cartId}/items`, { data: { productId: 'no-such-thing', quantity: 1 } })).status()).toBe(404);
         expect((await alice.delete(`/api/carts/${cartId}/items/ceramic-mug`)).status()).toBe(200);
         expect(await mine.next()).toEqual({ cartId, version: 3, types: ['ItemRemoved'] });
+        expect(await alicesCarts.next()).toEqual({ cartId, version: 2, types: ['ItemAdded'] });
+        expect(await alicesCarts.next()).toEqual({ cartId, version: 3, types: ['ItemRemoved'] });
+        // A cart opened meanwhile (another device) is on the user's feed too.
+        const another = await newCart(alice);
+        expect(await alicesCarts.next()).toEqual({ cartId: another, version: 1, types: ['CartOpened'] });
+        // Nothing of alice's reaches bob (his feed may open with his own open cart, if he has one).
+        await expect(async () => {
+          for (;;) expect((await bobsCarts.next(500)).cartId).not.toBe(cartId);
+        }).rejects.toThrow(/no cart event within 500 ms/);
       } finally {
-        mine.close();
-        watching.close();
+        for (const s of [mine, watching, alicesCarts, bobsCarts]) s.close();
       }
 
       const asBob = await bob.get(`/api/carts/${cartId}/live`, { timeout: 5_000 });
@@ -160,6 +172,7 @@ test.describe('GET /api/carts/{id}/live', () => {
       const malformed = await alice.get(`/api/carts/not-a-cart/live`, { timeout: 5_000 });
       expect(malformed.status()).toBe(404);
       expect((await alice.post(`/api/carts/${cartId}/live`)).status()).toBe(405);
+      expect((await anonymous.get('/api/carts/live', { timeout: 5_000 })).status()).toBe(401);
     } finally {
       await Promise.all([alice, bob, admin, anonymous].map((c) => c.dispose()));
     }

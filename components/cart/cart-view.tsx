@@ -27,13 +27,16 @@ export function CartView({ initialCart }: { initialCart: CartState | null }) {
   const [placed, setPlaced] = useState<{ orderId: string; totalCents: number; currency: string } | null>(null);
   const [updatedElsewhere, setUpdatedElsewhere] = useState(0);
 
-  // Another device or tab changed this cart: fetch it, and refresh the server-rendered header's count.
+  // Another device or tab changed a cart of ours: fetch the open cart, and if it is not what we held,
+  // say so and refresh the server-rendered header's count.
   useLiveCart({
     cartId: cart?.cartId,
     version: cart?.version ?? 0,
     busy: pending,
     onNewer: () => {
-      void refetch().then(() => {
+      const before = cart;
+      void refetch().then(({ data }) => {
+        if (data?.cartId === before?.cartId && data?.version === before?.version) return;
         setUpdatedElsewhere(Date.now());
         router.refresh();
       });

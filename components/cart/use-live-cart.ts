@@ -3,67 +3,74 @@
 import { useEffect, useRef } from 'react';
 
 type Options = {
+  /** The cart the page holds now and its version (the server's answer, not an optimistic guess). */
   cartId: string | undefined;
-  /** The version the page holds now (the server's answer, not an optimistic guess). */
   version: number;
   /** While this page's own command is in flight, its own notification must not count as someone else's. */
   busy: boolean;
-  /** A newer version exists: fetch the cart. Called once per newer version. */
-  onNewer: (version: number) => void;
+  /** Something changed that the page does not hold yet: fetch the open cart. */
+  onNewer: () => void;
   /** The feed is connected (true) or not (false): the page polls while it is not. */
   onConnection: (connected: boolean) => void;
 };
 
-/** The version from a `cart` event's data, or null for anything else. */
-function versionOf(data: unknown): number | null {
+/** `{ cartId, version }` from a `cart` event's data, or null for anything else. */
+function changeOf(data: unknown): { cartId: string; version: number } | null {
   try {
-    const v = (JSON.parse(String(data)) as { version?: unknown }).version;
-    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
+    const c = JSON.parse(String(data)) as { cartId?: unknown; version?: unknown };
+    return typeof c.cartId === 'string' && typeof c.version === 'number' && Number.isInteger(c.version) ? { cartId: c.cartId, version: c.version } : null;
   } catch {
     return null;
   }
 }
 
 /**
- * Follows the cart's server-sent events (GET /api/carts/{id}/live). Versions at or below the one held are
- * ignored, so this page's own changes never flicker; a newer one seen while a command of ours is in
- * flight waits until it has answered (it is most likely our own). The browser reconnects by itself after
- * a dropped connection; after a refused one (the server away, 503) we reconnect with backoff. Each
- * (re)connection starts with the cart's current version, so nothing missed meanwhile stays missed.
+ * Follows the server-sent events of the shopper's carts (GET /api/carts/live). A change to the cart held
+ * at or below its version is ignored, so this page's own changes never flicker; a change seen while a
+ * command of ours is in flight waits until it has answered (it is most likely our own). A change to
+ * another cart (one opened on another device) asks for the open cart again, once per version. The
+ * browser reconnects by itself after a dropped connection; after a refused one (the server away, 503) we
+ * reconnect with backoff. Each (re)connection starts with the open cart's version, so nothing missed
+ * meanwhile stays missed.
  */
 export function useLiveCart({ cartId, version, busy, onNewer, onConnection }: Options): void {
-  const now = useRef({ version, busy, onNewer, onConnection });
-  const seen = useRef({ version: 0, asked: 0 });
+  const now = useRef({ cartId, version, busy, onNewer, onConnection });
+  /** Per cart: the newest version the feed announced, and the newest we fetched for. */
+  const seen = useRef(new Map<string, { version: number; asked: number }>());
 
   const check = () => {
-    const { version: held, busy: waiting, onNewer: fetchNewer } = now.current;
-    const s = seen.current;
-    if (waiting || s.version <= held || s.version <= s.asked) return;
-    s.asked = s.version;
-    fetchNewer(s.version);
+    const { cartId: held, version: heldVersion, busy: waiting, onNewer: fetchNewer } = now.current;
+    if (waiting) return;
+    let fetch = false;
+    for (const [id, s] of seen.current) {
+      if (s.version <= s.asked || (id === held && s.version <= heldVersion)) continue;
+      s.asked = s.version;
+      fetch = true;
+    }
+    if (fetch) fetchNewer();
   };
 
   useEffect(() => {
-    now.current = { version, busy, onNewer, onConnection };
+    now.current = { cartId, version, busy, onNewer, onConnection };
     check();
   });
 
   useEffect(() => {
-    if (!cartId) return;
-    seen.current = { version: 0, asked: 0 };
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
     const connect = () => {
-      source = new EventSource(`/api/carts/${encodeURIComponent(cartId)}/live`);
+      source = new EventSource('/api/carts/live');
       source.addEventListener('open', () => {
         failures = 0;
         now.current.onConnection(true);
       });
       source.addEventListener('cart', (e) => {
-        const v = versionOf((e as MessageEvent).data);
-        if (v === null) return;
-        seen.current.version = Math.max(seen.current.version, v);
+        const c = changeOf((e as MessageEvent).data);
+        if (!c) return;
+        const s = seen.current.get(c.cartId) ?? { version: 0, asked: 0 };
+        s.version = Math.max(s.version, c.version);
+        seen.current.set(c.cartId, s);
         check();
       });
       source.addEventListener('error', () => {
@@ -79,5 +86,5 @@ export function useLiveCart({ cartId, version, busy, onNewer, onConnection }: Op
       source?.close();
       now.current.onConnection(false);
     };
-  }, [cartId]); // check() reads refs only
+  }, []); // one feed for the page's life; check() reads refs only
 }

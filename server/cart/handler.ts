@@ -166,7 +166,7 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     cart: after,
   };
   if (ctx.idempotencyKey) await recordCommandResult(tx, commandId, result);
-  await publishCartChange(tx, { cartId, version: after.version, types: envelopes.map((e) => e.type) }); // delivered on commit
+  await publishCartChange(tx, { cartId, userId: after.userId, version: after.version, types: envelopes.map((e) => e.type) }); // delivered on commit
   return { ...result, replayed: false };
 }
 

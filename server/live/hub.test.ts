@@ -3,7 +3,7 @@ import { openDatabase, setDbHandle, type DbHandle } from '@/db/client';
 import { seedDemo } from '@/db/seed';
 import { createTestDatabase, testDbKinds, type TestDbKind } from '@/server/testing/db';
 import { addItem, changeQuantity, openCart, type CommandContext } from '../cart/handler';
-import { CartHub, type LiveMessage } from './hub';
+import { CartHub, cartTopic, userTopic, type LiveMessage } from './hub';
 import { cartEventStream } from './sse';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -14,9 +14,9 @@ const shopper = (): CommandContext => ({ actor: { userId: `live-${++users}`, rol
  * Collects what a subscription receives. The cart's opening (version 1) may be delivered after the
  * subscription starts, as its NOTIFY travels on its own: changes up to `after` are left out.
  */
-function inbox(hub: CartHub, cartId: string, after = 1) {
+function inbox(hub: CartHub, cartId: string, after = 1, topic = cartTopic(cartId)) {
   const got: LiveMessage[] = [];
-  const unsubscribe = hub.subscribe(cartId, (m) => {
+  const unsubscribe = hub.subscribe(topic, (m) => {
     if (m.kind === 'resync' || m.change.version > after) got.push(m);
   });
   const waitFor = async (n: number, ms = 5_000) => {
@@ -56,8 +56,8 @@ describe.each(testDbKinds())('live cart hub on %s', (kind: TestDbKind) => {
     await addItem(ctx, cartId, { productId: 'paper-filters', quantity: 2 });
     await changeQuantity(ctx, cartId, { productId: 'paper-filters', quantity: 3 });
     expect(await mine.waitFor(2)).toEqual([
-      { kind: 'change', change: { cartId, version: 2, types: ['ItemAdded'] } },
-      { kind: 'change', change: { cartId, version: 3, types: ['ItemQuantityChanged'] } },
+      { kind: 'change', change: { cartId, userId: ctx.actor.userId, version: 2, types: ['ItemAdded'] } },
+      { kind: 'change', change: { cartId, userId: ctx.actor.userId, version: 3, types: ['ItemQuantityChanged'] } },
     ]);
     expect(other.got).toEqual([]);
     mine.unsubscribe();
@@ -66,6 +66,26 @@ describe.each(testDbKinds())('live cart hub on %s', (kind: TestDbKind) => {
     await sleep(100);
     expect(mine.got).toHaveLength(2);
     expect(hub.subscriberCount()).toBe(0);
+  });
+
+  it("a user's topic gets the changes of every cart they own, a cart opened elsewhere included", async () => {
+    const ctx = shopper();
+    const got: LiveMessage[] = [];
+    const unsubscribe = hub.subscribe(userTopic(ctx.actor.userId), (m) => got.push(m));
+    const strangers = inbox(hub, '', 0, userTopic('someone-else'));
+    const first = await openCart(ctx);
+    const second = await openCart(ctx);
+    await addItem(ctx, second.cartId, { productId: 'ceramic-mug', quantity: 1 });
+    const until = Date.now() + 5_000;
+    while (got.length < 3 && Date.now() < until) await sleep(10);
+    expect(got).toEqual([
+      { kind: 'change', change: { cartId: first.cartId, userId: ctx.actor.userId, version: 1, types: ['CartOpened'] } },
+      { kind: 'change', change: { cartId: second.cartId, userId: ctx.actor.userId, version: 1, types: ['CartOpened'] } },
+      { kind: 'change', change: { cartId: second.cartId, userId: ctx.actor.userId, version: 2, types: ['ItemAdded'] } },
+    ]);
+    expect(strangers.got).toEqual([]);
+    unsubscribe();
+    strangers.unsubscribe();
   });
 
   it('a rolled-back command and a refused command notify nothing', async () => {
@@ -85,7 +105,7 @@ describe.each(testDbKinds())('live cart hub on %s', (kind: TestDbKind) => {
     await expect(addItem(ctx, cartId, { productId: 'no-such-product', quantity: 1 })).rejects.toMatchObject({ code: 'product_not_found' });
     // NOTIFYs arrive in commit order: once this one is here, anything earlier would be too.
     await addItem(ctx, cartId, { productId: 'ceramic-mug', quantity: 1 });
-    expect(await mine.waitFor(1)).toEqual([{ kind: 'change', change: { cartId, version: 2, types: ['ItemAdded'] } }]);
+    expect(await mine.waitFor(1)).toEqual([{ kind: 'change', change: { cartId, userId: ctx.actor.userId, version: 2, types: ['ItemAdded'] } }]);
     await sleep(100);
     expect(mine.got).toHaveLength(1);
     expect(ghost?.got).toEqual([]);
@@ -98,7 +118,7 @@ describe.each(testDbKinds())('live cart hub on %s', (kind: TestDbKind) => {
     const { cartId } = await openCart(ctx);
     const before = hub.subscriberCount();
     const abort = new AbortController();
-    const res = await cartEventStream({ hub, cartId, signal: abort.signal, currentVersion: async () => 1, heartbeatMs: 100 });
+    const res = await cartEventStream({ hub, topic: cartTopic(cartId), signal: abort.signal, current: async () => ({ cartId, version: 1 }), heartbeatMs: 100 });
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(hub.subscriberCount()).toBe(before + 1);
     const reader = res.body!.getReader();
@@ -127,7 +147,7 @@ describe.each(testDbKinds())('live cart hub on %s', (kind: TestDbKind) => {
     const before = hub.subscriberCount();
     const denied = Object.assign(new Error('Cart not found.'), { status: 404 });
     await expect(
-      cartEventStream({ hub, cartId: 'x', signal: new AbortController().signal, currentVersion: () => Promise.reject(denied) }),
+      cartEventStream({ hub, topic: cartTopic('x'), signal: new AbortController().signal, current: () => Promise.reject(denied) }),
     ).rejects.toBe(denied);
     expect(hub.subscriberCount()).toBe(before);
   });
@@ -141,7 +161,7 @@ describe.each(testDbKinds())('live cart hub on %s', (kind: TestDbKind) => {
     expect((await mine.waitFor(1, 10_000)).some((m) => m.kind === 'resync')).toBe(true);
     mine.got.length = 0;
     await addItem(ctx, cartId, { productId: 'paper-filters', quantity: 1 });
-    expect(await mine.waitFor(1)).toEqual([{ kind: 'change', change: { cartId, version: 2, types: ['ItemAdded'] } }]);
+    expect(await mine.waitFor(1)).toEqual([{ kind: 'change', change: { cartId, userId: ctx.actor.userId, version: 2, types: ['ItemAdded'] } }]);
     mine.unsubscribe();
   });
 });

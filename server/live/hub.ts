@@ -20,8 +20,12 @@ export type HubOptions = {
   pingTimeoutMs?: number;
 };
 
+/** Subscription topics: one cart's changes, or the changes of every cart a user owns. */
+export const cartTopic = (cartId: string) => `cart:${cartId}`;
+export const userTopic = (userId: string) => `user:${userId}`;
+
 /**
- * One LISTEN per process, fanned out to subscribers by cart id (each open SSE stream is one subscriber),
+ * One LISTEN per process, fanned out to subscribers by topic (each open SSE stream is one subscriber),
  * so a thousand open cart pages cost one database connection, not a thousand.
  *
  * postgres.js listens again by itself after its listen connection drops, but a failed re-listen during
@@ -44,17 +48,17 @@ export class CartHub {
     private readonly opts: HubOptions = {},
   ) {}
 
-  /** Calls `fn` for every committed change of `cartId` until the returned function is called. */
-  subscribe(cartId: string, fn: LiveListener): () => void {
-    let set = this.subs.get(cartId);
-    if (!set) this.subs.set(cartId, (set = new Set()));
+  /** Calls `fn` for every committed change on `topic` (cartTopic, userTopic) until the returned function is called. */
+  subscribe(topic: string, fn: LiveListener): () => void {
+    let set = this.subs.get(topic);
+    if (!set) this.subs.set(topic, (set = new Set()));
     set.add(fn);
     void this.ready().catch(() => {}); // failures are logged and retried in ready()
     return () => {
-      const s = this.subs.get(cartId);
+      const s = this.subs.get(topic);
       if (!s) return;
       s.delete(fn);
-      if (s.size === 0) this.subs.delete(cartId);
+      if (s.size === 0) this.subs.delete(topic);
     };
   }
 
@@ -127,7 +131,8 @@ export class CartHub {
     }
     const change = CartChangeSchema.safeParse(raw);
     if (!change.success) return log.warn({ payload: payload.slice(0, 200) }, 'live carts: a notification of unknown shape');
-    for (const fn of this.subs.get(change.data.cartId) ?? []) fn({ kind: 'change', change: change.data });
+    const topics = [cartTopic(change.data.cartId), ...(change.data.userId ? [userTopic(change.data.userId)] : [])];
+    for (const topic of topics) for (const fn of this.subs.get(topic) ?? []) fn({ kind: 'change', change: change.data });
   }
 
   private broadcast(msg: LiveMessage) {

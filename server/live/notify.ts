@@ -6,9 +6,13 @@ import type { Db } from '@/db/client';
 /** The one channel every app server LISTENs on (hub.ts). */
 export const CART_CHANNEL = 'cart_changed';
 
-/** What a notification says: which cart, its version now, and the types of the events just appended. */
+/**
+ * What a notification says: which cart (and whose: a shopper's page follows all of their carts, so it
+ * notices a cart opened on another device), its version now, and the types of the events just appended.
+ */
 export const CartChangeSchema = z.object({
   cartId: z.string().min(1).max(100),
+  userId: z.string().min(1).max(200).optional(),
   version: z.number().int().nonnegative(),
   types: z.array(z.string().max(100)).max(20),
 });

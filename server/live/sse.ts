@@ -1,12 +1,17 @@
 import 'server-only';
 import { log } from '../log';
 import type { CartHub, LiveMessage } from './hub';
+import type { CartChange } from './notify';
 
 export type CartStreamOptions = {
   hub: CartHub;
-  cartId: string;
-  /** Reads the cart's current version with the caller's authorisation (throws if it may not). */
-  currentVersion: () => Promise<number>;
+  /** cartTopic(id) or userTopic(id). */
+  topic: string;
+  /**
+   * Where things stand now, read with the caller's authorisation (throws if they may not listen):
+   * sent first, and again after the hub had to listen anew. Null: nothing to say (no open cart yet).
+   */
+  current: () => Promise<Omit<CartChange, 'types'> | null>;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   heartbeatMs?: number;
@@ -15,19 +20,19 @@ export type CartStreamOptions = {
 const encoder = new TextEncoder();
 
 /**
- * A cart's changes as server-sent events. The subscription is in place (LISTEN ready) before the
- * current version is read and sent, so no change falls between the two; then one `cart` event per
- * committed change, and a comment line every `heartbeatMs` so proxies keep the connection open and a
- * dead client is noticed. Data is only `{ cartId, version, types }`: clients fetch the cart itself.
+ * Cart changes as server-sent events. The subscription is in place (LISTEN ready) before the current
+ * state is read and sent, so no change falls between the two; then one `cart` event per committed
+ * change, and a comment line every `heartbeatMs` so proxies keep the connection open and a dead client
+ * is noticed. Data is only `{ cartId, version, types }`: clients fetch the cart itself.
  */
 export async function cartEventStream(opts: CartStreamOptions): Promise<Response> {
-  const { hub, cartId, signal } = opts;
+  const { hub, topic, signal } = opts;
   let send: (msg: LiveMessage) => void = () => {};
-  const unsubscribe = hub.subscribe(cartId, (msg) => send(msg));
-  let version: number;
+  const unsubscribe = hub.subscribe(topic, (msg) => send(msg));
+  let now: Omit<CartChange, 'types'> | null;
   try {
     await hub.ready();
-    version = await opts.currentVersion();
+    now = await opts.current();
   } catch (e) {
     unsubscribe();
     throw e;
@@ -54,7 +59,9 @@ export async function cartEventStream(opts: CartStreamOptions): Promise<Response
           cleanUp();
         }
       };
-      const event = (v: number, types: string[]) => write(`event: cart\ndata: ${JSON.stringify({ cartId, version: v, types })}\n\n`);
+      const event = (c: Omit<CartChange, 'types'> | null, types: string[] = []) => {
+        if (c) write(`event: cart\ndata: ${JSON.stringify({ cartId: c.cartId, version: c.version, types })}\n\n`);
+      };
       onAbort = () => {
         cleanUp();
         try {
@@ -68,15 +75,15 @@ export async function cartEventStream(opts: CartStreamOptions): Promise<Response
 
       // Browsers reconnect after `retry` ms when the connection drops.
       write(`retry: 2000\n\n`);
-      event(version, []);
+      event(now);
       heartbeat = setInterval(() => write(`: heartbeat\n\n`), opts.heartbeatMs ?? 15_000);
       send = (msg) => {
-        if (msg.kind === 'change') return event(msg.change.version, msg.change.types);
-        // Changes may have been missed while the hub was reconnecting: say where the cart is now.
-        opts.currentVersion().then(
-          (v) => event(v, []),
+        if (msg.kind === 'change') return event(msg.change, msg.change.types);
+        // Changes may have been missed while the hub was reconnecting: say where things are now.
+        opts.current().then(
+          (c) => event(c),
           (e) => {
-            log.warn({ err: e, cartId }, 'live carts: resync failed, closing the stream');
+            log.warn({ err: e, topic }, 'live carts: resync failed, closing the stream');
             onAbort(); // the browser reconnects and starts afresh
           },
         );

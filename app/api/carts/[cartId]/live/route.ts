@@ -2,7 +2,7 @@ import { requireUser } from '@/server/auth';
 import { getCart } from '@/server/cart/queries';
 import { cartIdParam } from '@/server/http/params';
 import { methodNotAllowed, route } from '@/server/http/respond';
-import { cartHub } from '@/server/live/hub';
+import { cartHub, cartTopic } from '@/server/live/hub';
 import { cartEventStream } from '@/server/live/sse';
 
 export const dynamic = 'force-dynamic';
@@ -16,9 +16,9 @@ export const GET = route<{ cartId: string }>(async (req, { params }) => {
   const cartId = cartIdParam(params.cartId);
   return cartEventStream({
     hub: cartHub(),
-    cartId,
+    topic: cartTopic(cartId),
     signal: req.signal,
-    currentVersion: async () => (await getCart(user, cartId)).version,
+    current: async () => ({ cartId, version: (await getCart(user, cartId)).version }),
   });
 });
 
