@@ -55,6 +55,7 @@ test.describe('two devices of one shopper, both on /cart', () => {
       test.info().annotations.push({ type: 'live update A -> B (ms)', description: String(Date.now() - started) });
       await expect(b.page.getByTestId('cart-live-note')).toHaveText('Updated on another device');
       await b.header.expectCount(1); // the server-rendered header follows too
+      await b.page.screenshot({ path: test.info().outputPath('updated-on-another-device.png') });
       await shopA.page.close();
 
       // A's /cart page (open all along) follows its own shop page too.
@@ -177,4 +178,27 @@ test.describe('GET /api/carts/{id}/live', () => {
       await Promise.all([alice, bob, admin, anonymous].map((c) => c.dispose()));
     }
   });
+});
+
+test('the history page of a cart shows new events as they happen, without a reload', async ({ browser, baseURL }) => {
+  const api = await apiAs(baseURL!, 'alice');
+  const page = await (await browser.newContext()).newPage();
+  try {
+    const cartId = await newCart(api);
+    await signInAs(page, 'alice');
+    await page.goto(`/carts/${cartId}/history`);
+    const entries = page.getByTestId('history-entry');
+    await expect(entries).toHaveCount(1);
+    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    // No need to wait for the feed: it opens with the cart's version, so a change before that is caught too.
+    expect((await api.post(`/api/carts/${cartId}/items`, { data: { productId: 'ceramic-mug', quantity: 1 } })).status()).toBe(200);
+    await expect(entries.nth(0).getByRole('heading')).toHaveText('Added 1 × Ceramic mug', { timeout: LIVE_MS });
+    expect((await api.delete(`/api/carts/${cartId}/items/ceramic-mug`)).status()).toBe(200);
+    await expect(entries.nth(0).getByRole('heading')).toHaveText('Removed Ceramic mug (1)', { timeout: LIVE_MS });
+    await expect(entries).toHaveCount(3);
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+  } finally {
+    await page.context().close();
+    await api.dispose();
+  }
 });
