@@ -145,8 +145,10 @@ test.describe('GET /api/carts/{id}/live', () => {
         expect(await watching.next()).toEqual({ cartId, version: 1, types: [] });
 
         const added = await alice.post(`/api/carts/${cartId}/items`, { data: { productId: 'ceramic-mug', quantity: 2 } });
+        const answered = Date.now();
         expect(added.status()).toBe(200);
         expect(await mine.next()).toEqual({ cartId, version: 2, types: ['ItemAdded'] });
+        test.info().annotations.push({ type: 'event after the command answered (ms)', description: String(Date.now() - answered) });
         expect(await watching.next()).toEqual({ cartId, version: 2, types: ['ItemAdded'] });
         // A refused command (no such product) commits nothing and sends nothing: the next event is the next change.
         expect((await alice.post(`/api/carts/${cartId}/items`, { data: { productId: 'no-such-thing', quantity: 1 } })).status()).toBe(404);
