@@ -21,6 +21,12 @@ export type DbHandle = {
   close: () => Promise<void>;
   /** Raw SQL on the underlying driver (migrations, advisory locks, test setup). */
   exec: (query: string) => Promise<void>;
+  /**
+   * LISTEN on a channel (server/live): PostgreSQL delivers NOTIFY on commit to every connection of every
+   * app server; PGlite delivers it in-process. postgres.js keeps one extra connection for all listens and
+   * listens again after it reconnects (then calls onListen again). Resolves to the unlisten function.
+   */
+  listen?: (channel: string, onPayload: (payload: string) => void, onListen?: () => void) => Promise<() => Promise<void>>;
 };
 
 export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?: number; connectTimeoutSeconds?: number }): DbHandle {
@@ -48,6 +54,7 @@ export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?:
       exec: async (q) => {
         await client.unsafe(q);
       },
+      listen: async (channel, onPayload, onListen) => (await client.listen(channel, onPayload, onListen)).unlisten,
     };
   }
   const dir = opts.pgliteDir ?? '.data/pglite';
@@ -70,6 +77,11 @@ export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?:
     },
     exec: async (q) => {
       await client.exec(q);
+    },
+    listen: async (channel, onPayload, onListen) => {
+      const unlisten = await client.listen(channel, onPayload);
+      onListen?.();
+      return () => unlisten();
     },
   };
 }

@@ -146,6 +146,19 @@ type ApiRow = {
   writes?: (w: World) => string;
 };
 
+/**
+ * A server-sent events stream never ends, so APIRequestContext (which reads the whole body) cannot ask
+ * it: fetch with the context's cookies, take the status, and hang up on a 200 (errors are plain JSON).
+ */
+async function streamAnswer(api: APIRequestContext, path: string): Promise<APIResponse> {
+  const cookie = (await api.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const abort = new AbortController();
+  const res = await fetch(new URL(path, test.info().project.use.baseURL), { headers: { cookie }, signal: abort.signal });
+  const body = res.ok ? '' : await res.text();
+  abort.abort();
+  return { status: () => res.status, text: async () => body, json: async () => JSON.parse(body) } as unknown as APIResponse;
+}
+
 const apiRows: ApiRow[] = [
   { name: 'GET /api/health', pattern: '/api/health', call: (a) => a.get('/api/health'), expected: all('200') },
   { name: 'GET /api/ready', pattern: '/api/ready', call: (a) => a.get('/api/ready'), expected: all('200') },
@@ -157,6 +170,13 @@ const apiRows: ApiRow[] = [
   { name: 'GET /api/carts', pattern: '/api/carts', call: (a) => a.get('/api/carts'), expected: signedIn('200') },
   { name: 'POST /api/carts', pattern: '/api/carts', call: (a) => a.post('/api/carts'), expected: signedIn('201') },
   { name: 'GET /api/carts/{aliceCart}', pattern: '/api/carts/[cartId]', call: (a, w) => a.get(`/api/carts/${w.aliceCart}`), expected: alicesRead('401') },
+  { name: 'GET /api/carts/live (SSE)', pattern: '/api/carts/live', call: (a) => streamAnswer(a, '/api/carts/live'), expected: signedIn('200') },
+  {
+    name: 'GET /api/carts/{aliceCart}/live (SSE)',
+    pattern: '/api/carts/[cartId]/live',
+    call: (a, w) => streamAnswer(a, `/api/carts/${w.aliceCart}/live`),
+    expected: alicesRead('401'),
+  },
   {
     name: 'GET /api/carts/{aliceCart}/events',
     pattern: '/api/carts/[cartId]/events',

@@ -38,7 +38,7 @@ test('a change on one device shows up on the other', async ({ browser }) => {
     await catalogA.addToCart('Paper filters');
     await catalogA.header.expectCount(1);
 
-    // B polls: no reload.
+    // B follows the live feed (it polls only while the feed is down): no reload.
     await expect(cartB.quantity('Paper filters')).toBeVisible({ timeout: 10_000 });
     await expect(cartB.quantity('Paper filters')).toHaveValue('1', { timeout: 10_000 });
     await expect(cartB.emptyState).toBeHidden();

@@ -1,6 +1,7 @@
 'use client';
 
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useOptimistic, useState, useTransition } from 'react';
 import { abandonCartAction, changeQuantityAction, checkoutAction, removeItemAction, type CartActionResult } from '@/server/cart/actions';
 import type { CartEvent } from '@/server/cart/events';
@@ -11,6 +12,9 @@ import { formatMoney } from '../ui/format';
 import { CartLineRow } from './cart-line';
 import { PriceChangeNotice, signedMoney } from './price-change';
 import { useOpenCart, type OpenCart } from './use-open-cart';
+
+import { LiveNote } from './live-note';
+import { useLiveCart } from './use-live-cart';
 
 type Message = { kind: 'ok' | 'error'; text: string };
 
@@ -24,7 +28,10 @@ export function CartView({
   guest?: boolean;
   mergeNotice?: MergeNotice | null;
 }) {
-  const { cart, setCart, refetch } = useOpenCart(initialCart, guest);
+  const router = useRouter();
+  const [connected, setConnected] = useState(false);
+  // Guests have no API session, so no live feed: their cart page keeps polling.
+  const { cart, setCart, refetch } = useOpenCart(initialCart, { guest, poll: guest || !connected });
   // The same evolve the server folds with: the guess is what the server will most likely answer.
   const [shown, applyOptimistic] = useOptimistic(cart, (state: CartState | null, event: CartEvent) =>
     state ? evolve(state, { ...event, version: state.version + 1, occurredAt: new Date().toISOString() }) : state,
@@ -36,6 +43,26 @@ export function CartView({
   const repricing = shown && shown.status === 'open' ? repricingOf(shown.items, pricesOf(cart?.repricing)) : null;
   const newPrice = new Map(repricing?.lines.map((l) => [l.productId, l.toCents]));
   const chargeCents = repricing ? repricing.totalCents : (shown?.totalCents ?? 0);
+
+  const [updatedElsewhere, setUpdatedElsewhere] = useState(0);
+
+  // Another device or tab changed a cart of ours: fetch the open cart, and if it is not what we held,
+  // say so and refresh the server-rendered header's count.
+  useLiveCart({
+    enabled: !guest,
+    cartId: cart?.cartId,
+    version: cart?.version ?? 0,
+    busy: pending,
+    onNewer: () => {
+      const before = cart;
+      void refetch().then(({ data }) => {
+        if (data?.cartId === before?.cartId && data?.version === before?.version) return;
+        setUpdatedElsewhere(Date.now());
+        router.refresh();
+      });
+    },
+    onConnection: setConnected,
+  });
 
   function send(guess: CartEvent | null, call: () => Promise<CartActionResult>, done: (r: Extract<CartActionResult, { ok: true }>) => string) {
     startTransition(async () => {
@@ -54,7 +81,10 @@ export function CartView({
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
-        <h1 className="text-2xl font-bold">Your cart</h1>
+        <div className="flex items-baseline gap-3">
+          <h1 className="text-2xl font-bold">Your cart</h1>
+          <LiveNote connected={connected} updatedAt={updatedElsewhere} />
+        </div>
         <div role="status" aria-live="polite" aria-atomic="true" data-testid="cart-messages" className="text-sm">
           {message && <span className={message.kind === 'error' ? 'font-medium text-red-700' : 'text-emerald-700'}>{message.text}</span>}
         </div>

@@ -5,6 +5,7 @@ import { getDb, type Db } from '@/db/client';
 import { carts, products, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
+import { publishCartChange } from '../live/notify';
 import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
@@ -170,6 +171,7 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     cart: after,
   };
   if (ctx.idempotencyKey) await recordCommandResult(tx, commandId, result);
+  await publishCartChange(tx, { cartId, userId: after.userId, version: after.version, types: envelopes.map((e) => e.type) }); // delivered on commit
   return { ...result, replayed: false };
 }
 

@@ -107,6 +107,13 @@ const ops: Record<string, Record<string, Op>> = {
       command: true,
     },
   },
+  // Live carts (server/live): server-sent events, one `cart` event `{ cartId, version, types }` per committed change.
+  '/api/carts/live': {
+    get: { summary: "Server-sent events: your carts' changes (first your open cart's version, if any)", ok: { status: 200, schema: z.string(), description: 'An endless text/event-stream', contentType: 'text/event-stream' }, errors: [401] },
+  },
+  '/api/carts/{cartId}/live': {
+    get: { summary: "Server-sent events: this cart's changes (first its version now)", params: ['cartId'], ok: { status: 200, schema: z.string(), description: 'An endless text/event-stream', contentType: 'text/event-stream' }, errors: [401, 404] },
+  },
   '/api/carts/{cartId}/items': {
     post: { summary: 'Add an item', params: ['cartId'], body: AddItemBody, ok: { status: 200, schema: CommandResponse, description: 'Added' }, errors: cmdErrors, command: true },
   },

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { z } from 'zod';
 import { CartNav } from '@/components/timeline/cart-nav';
 import { HistoryList } from '@/components/timeline/history-list';
+import { LiveRefresh } from '@/components/timeline/live-refresh';
 import { getCartHistory } from '@/server/cart/history';
 import { cartPageViewer, orNotFound } from '@/server/http/page-guards';
 
@@ -24,6 +25,8 @@ export default async function HistoryPage({
   return (
     <div className="mx-auto max-w-3xl space-y-6">
       <CartNav cart={history.cart} current="history" />
+      {/* The newest events follow the cart live; an older page stays as it is. */}
+      {!before && <LiveRefresh cartId={cartId} version={history.cart.version} />}
       {before && (
         <p className="text-sm">
           <Link href={`/carts/${cartId}/history`} className="font-medium text-brand-700 hover:underline">
