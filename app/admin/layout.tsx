@@ -22,7 +22,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   }
   return (
     <div className="space-y-6">
-      <nav aria-label="Admin" className="flex gap-2 border-b border-stone-200 pb-3 text-sm font-medium">
+      <nav aria-label="Admin" className="flex flex-wrap items-center gap-x-2 gap-y-1 border-b border-stone-200 pb-3 text-sm font-medium">
         <span className="mr-2 rounded-md bg-stone-800 px-2 py-1 text-xs font-bold uppercase tracking-wide text-white">Admin</span>
         <Link href="/admin/audit" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
           Audit
