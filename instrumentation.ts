@@ -11,4 +11,5 @@ export async function register() {
   const { startOutbox } = await import('./server/outbox');
   startOutbox();
   (await import('./server/cart/sweeper')).startSweeper();
+  (await import('./server/orders/runner')).startOrderRunner();
 }

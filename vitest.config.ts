@@ -17,6 +17,7 @@ export default defineConfig({
     // next-auth's ESM imports 'next/server' without an extension, which Node's resolver refuses;
     // inlined, Vite resolves it.
     server: { deps: { inline: ['next-auth'] } },
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+    // The simulated payment provider answers at once in tests (its delay is for the running shop).
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', PAYMENT_DELAY: '0' },
   },
 });

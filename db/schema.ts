@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   date,
   index,
@@ -158,7 +159,8 @@ export const orders = pgTable(
   'orders',
   {
     orderId: text('order_id').primaryKey(),
-    cartId: text('cart_id').notNull().unique(),
+    // Not unique: a cart reopened after a failed order can be checked out again, as a new order.
+    cartId: text('cart_id').notNull(),
     userId: text('user_id').notNull(),
     items: jsonb('items').$type<CartLineRow[]>().notNull(),
     itemCount: integer('item_count').notNull(),
@@ -166,8 +168,64 @@ export const orders = pgTable(
     currency: text('currency').notNull(),
     placedAt: timestamp('placed_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [index('orders_user_placed_idx').on(t.userId, t.placedAt)],
+  (t) => [index('orders_user_placed_idx').on(t.userId, t.placedAt), index('orders_cart_idx').on(t.cartId)],
 );
+
+export type OrderFailureRow = { step: 'payment' | 'stock' | 'confirm'; code: string; reason: string; at: string };
+
+/**
+ * The order process (server/orders/): one row per order stream, written in the transaction of each of
+ * its events (status and the steps done, from the fold), plus the runner's schedule: `next_run_at` is
+ * when the next step is due (null once confirmed or failed), `locked_until`/`locked_by` the lease of
+ * the runner working on it, `tries` the failed tries of the current step.
+ */
+export const orderProcesses = pgTable(
+  'order_processes',
+  {
+    orderId: text('order_id').primaryKey(),
+    cartId: text('cart_id').notNull(),
+    userId: text('user_id').notNull(),
+    status: text('status', { enum: ['placed', 'paid', 'stock_committed', 'confirmed', 'compensating', 'failed'] }).notNull(),
+    attempt: integer('attempt').notNull(),
+    version: integer('version').notNull(),
+    totalCents: integer('total_cents').notNull(),
+    currency: text('currency').notNull(),
+    paymentId: text('payment_id'),
+    holdsStock: boolean('holds_stock').notNull(),
+    stockCommitted: boolean('stock_committed').notNull(),
+    failure: jsonb('failure').$type<OrderFailureRow | null>(),
+    placedAt: timestamp('placed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true, mode: 'date' }),
+    tries: integer('tries').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }),
+    lockedBy: text('locked_by'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    index('order_processes_due_idx').on(t.nextRunAt).where(sql`${t.nextRunAt} is not null`),
+    index('order_processes_status_idx').on(t.status, t.updatedAt),
+    index('order_processes_cart_idx').on(t.cartId),
+  ],
+);
+
+/**
+ * The simulated payment provider's own ledger (server/payments/simulated.ts): what a real provider
+ * would keep on its side. An authorisation is looked up by its idempotency key, so asking twice
+ * (a runner that crashed after the call) returns the first answer.
+ */
+export const simulatedPayments = pgTable('simulated_payments', {
+  paymentId: text('payment_id').primaryKey(),
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  orderId: text('order_id').notNull(),
+  amountCents: integer('amount_cents').notNull(),
+  currency: text('currency').notNull(),
+  method: text('method').notNull(),
+  status: text('status', { enum: ['authorized', 'declined', 'voided'] }).notNull(),
+  declineCode: text('decline_code'),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  voidedAt: timestamp('voided_at', { withTimezone: true, mode: 'date' }),
+});
 
 // ---------------------------------------------------------------- read models (asynchronous subscribers)
 

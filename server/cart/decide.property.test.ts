@@ -174,6 +174,8 @@ const allowedRefusals: Record<CartCommand['type'], string[]> = {
   ExpireReservations: ['cart_not_found'],
   MergeGuestCart: ['cart_not_found', 'cart_closed'],
   MarkMergedInto: ['cart_not_found'],
+  ReopenCart: ['cart_not_found'],
+  ResumeOrder: ['cart_not_found', 'cart_closed', 'cart_changed', 'product_unavailable', 'insufficient_stock'],
 };
 
 const lineOf = (state: CartState | null, productId: string) => state?.items.find((l) => l.productId === productId);

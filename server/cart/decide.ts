@@ -27,7 +27,8 @@ export type CartCommand =
       data: { orderId: string; products: Record<string, ProductSnapshot | undefined>; expectedTotalCents?: number };
     }
   | ReservationCommand
-  | MergeCommand;
+  | MergeCommand
+  | OrderProcessCommand;
 
 const wholeIn = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
 
@@ -151,6 +152,9 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
     case 'MergeGuestCart':
     case 'MarkMergedInto':
       return decideMerge(command, state);
+    case 'ReopenCart':
+    case 'ResumeOrder':
+      return decideOrderProcess(command, state);
     default:
       return decideReservation(command, state);
   }
@@ -292,4 +296,44 @@ function decideMerge(command: MergeCommand, state: CartState | null): CartEvent[
     if (take > 0) lines.push({ productId: g.productId, name: product.name, unitPriceCents: product.unitPriceCents, quantity: take });
   }
   return [{ type: 'GuestCartMerged', data: { fromCartId, guestId, lines, capped } }];
+}
+
+// ------------------------------------------------------------------ the order process (server/orders/)
+
+type OrderProcessCommand =
+  /** The order failed and its steps were undone: open the cart again (a no-op if that happened already). */
+  | { type: 'ReopenCart'; data: { orderId: string; step: string; code: string; reason: string } }
+  /**
+   * An admin retries the failed order `orderId`: the cart, still exactly as the order left it, is
+   * checked out again under the same order id, with its stock held again.
+   */
+  | { type: 'ResumeOrder'; data: { orderId: string; items: CartLine[]; products: Record<string, ProductSnapshot | undefined> } };
+
+const sameLines = (a: CartLine[], b: CartLine[]) =>
+  a.length === b.length &&
+  a.every((l) => b.some((m) => m.productId === l.productId && m.quantity === l.quantity && m.unitPriceCents === l.unitPriceCents));
+
+function decideOrderProcess(command: OrderProcessCommand, state: CartState | null): CartEvent[] {
+  if (!state) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
+  if (command.type === 'ReopenCart') {
+    if (state.status !== 'checked_out' || state.orderId !== command.data.orderId) return [];
+    return [{ type: 'CartReopened', data: command.data }];
+  }
+  const cart = requireOpen(state);
+  if (!sameLines(cart.items, command.data.items)) {
+    throw new CartError('conflict', 'cart_changed', 'The cart changed since the order failed; the shopper has to check out again.', {
+      orderId: command.data.orderId,
+    });
+  }
+  for (const l of cart.items) {
+    const product = Object.hasOwn(command.data.products, l.productId) ? command.data.products[l.productId] : undefined;
+    if (!product) throw new CartError('conflict', 'product_unavailable', `${l.name} is no longer sold.`, { productId: l.productId });
+    requireStock(product, l.quantity);
+  }
+  return [
+    {
+      type: 'CartCheckedOut',
+      data: { orderId: command.data.orderId, items: cart.items, itemCount: cart.itemCount, totalCents: cart.totalCents, currency: cart.currency },
+    },
+  ];
 }

@@ -44,7 +44,8 @@ export type CartEvent =
   | CartExpired
   | CartRepriced
   | GuestCartMerged
-  | CartMergedInto;
+  | CartMergedInto
+  | CartReopened;
 export type CartEventType = CartEvent['type'];
 
 /** An event as evolve sees it: the event plus its place in the stream and its time. */
@@ -62,6 +63,7 @@ export const cartEventTypes: CartEventType[] = [
   'CartRepriced',
   'GuestCartMerged',
   'CartMergedInto',
+  'CartReopened',
 ];
 
 /** Quantity bounds for one line: a whole number from 1 to 99. */
@@ -104,3 +106,13 @@ export type CartMergedInto = {
   type: 'CartMergedInto';
   data: { intoCartId: string; userId: string; lines: MergedLine[] };
 };
+
+// ------------------------------------------------------------------ the order process (server/orders/)
+
+/**
+ * The order placed from this cart failed (payment declined, stock gone, ...): every step it had taken
+ * was undone and the cart is open again with its lines, so the shopper can fix the cause and check out
+ * again. Appended by the system actor in the transaction of the order's OrderFailed; the lines are not
+ * held until their next add (like merged lines).
+ */
+export type CartReopened = { type: 'CartReopened'; data: { orderId: string; step: string; code: string; reason: string } };

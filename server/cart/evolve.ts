@@ -103,6 +103,8 @@ export function evolve(state: CartState | null, event: CartEventEnvelope): CartS
     case 'CartMergedInto':
       // The signed-in shopper proved to be this guest: the closed cart becomes theirs to read.
       return { ...next, status: 'merged', userId: event.data.userId };
+    case 'CartReopened':
+      return { ...next, status: 'open', orderId: null };
   }
 }
 

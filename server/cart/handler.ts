@@ -19,6 +19,9 @@ import { lapsedLines, productAsIs, productForReservation, productsForCheckout, p
 import { readTiming } from './timing';
 import { loadState, writeSnapshotsFor } from './snapshots';
 import { currentSchemaVersion } from './upcast';
+import type { CartEventEnvelope } from './events';
+import type { PaymentMethod } from '../orders/events';
+import { driveAfterCheckout, placeOrder, type OrderSummary } from '../orders/place';
 
 /** Everything about a request that is not the command itself. */
 export type CommandContext = {
@@ -64,6 +67,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Build = (tx: Db, state: CartState | null) => Promise<CartCommand>;
 
+/** Work a command does in its transaction after the cart's events (checkout places the order). */
+export type AfterAppend = (tx: Db, cart: CartState, events: CartEventEnvelope[], meta: { correlationId: string; commandId: string }) => Promise<void>;
+
 /**
  * Load -> decide -> append(expected version) -> project, in one transaction. The stream row is locked
  * first, so concurrent commands on one cart queue up instead of failing; conflicts that still happen
@@ -76,6 +82,7 @@ export async function handleCartCommand(
   ctx: CommandContext,
   build: Build,
   tx?: Db,
+  afterAppend?: AfterAppend,
 ): Promise<HandledCommand> {
   const db = getDb();
   const streamId = cartStreamId(cartId);
@@ -87,7 +94,7 @@ export async function handleCartCommand(
   const correlationId = ctx.correlationId ?? randomUUID();
   const now = ctx.now ?? (() => new Date());
 
-  const run = { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now };
+  const run = { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now, afterAppend };
   const started = performance.now();
   try {
     const result = await attempts(db, run, tx);
@@ -123,10 +130,11 @@ type Run = {
   fingerprint: string;
   correlationId: string;
   now: () => Date;
+  afterAppend?: AfterAppend;
 };
 
 async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
-  const { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now } = run;
+  const { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now, afterAppend } = run;
   if (ctx.idempotencyKey) {
     const claim = await claimCommand<CommandResult>(tx, commandId, streamId, fingerprint);
     if (!claim.claimed) {
@@ -157,11 +165,11 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   const envelopes = appended.events.map(toEnvelope);
   const after = fold(envelopes, state);
   if (!after) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
-  await commitStock(tx, newEvents);
   if (envelopes.length > 0) await projectCart(tx, after, envelopes);
   await enqueue(tx, cartIntegrationMessages(streamId, after, envelopes, correlationId));
   await projectReservations(tx, state, envelopes);
   await writeSnapshotsFor(tx, streamId, state, envelopes);
+  if (afterAppend && envelopes.length > 0) await afterAppend(tx, after, envelopes, { correlationId, commandId });
   const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
   const result: CommandResult = {
     cartId,
@@ -192,24 +200,6 @@ function authorizeWrite(actor: Actor, state: CartState | null, kind: string) {
   if (actor.role === 'system') return; // the sweeper: expiry and lapsed reservations
   if (actor.role === 'admin') throw new AppError(403, 'forbidden', "Admins may read shoppers' carts but not change them.");
   throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
-}
-
-/** Checkout takes the units in the same transaction; the rows were locked (lockProducts) before deciding. */
-async function commitStock(tx: Db, newEvents: CartEvent[]) {
-  for (const e of newEvents) {
-    if (e.type !== 'CartCheckedOut') continue;
-    const lines = [...e.data.items].sort((a, b) => (a.productId < b.productId ? -1 : 1));
-    for (const l of lines) {
-      const rows = await tx
-        .update(products)
-        .set({ stock: sql`${products.stock} - ${l.quantity}` })
-        .where(sql`${products.id} = ${l.productId} and ${products.stock} >= ${l.quantity}`)
-        .returning({ stock: products.stock });
-      if (rows.length === 0) {
-        throw new CartError('conflict', 'insufficient_stock', `Not enough ${l.name} in stock.`, { productId: l.productId });
-      }
-    }
-  }
 }
 
 // ------------------------------------------------------------------ the commands
@@ -272,20 +262,41 @@ export function removeItem(ctx: CommandContext, cartId: string, input: { product
   return handleCartCommand(cartId, 'remove', input, ctx, async () => ({ type: 'RemoveItem', data: input }));
 }
 
-/** expectedTotalCents: the total the shopper was shown; without it a repriced cart is refused (decide.ts). */
-export function checkOut(ctx: CommandContext, cartId: string, shown: { expectedTotalCents?: number } = {}) {
-  const { expectedTotalCents } = shown;
-  // Without a shown total the request body stays null, as before, so earlier Idempotency-Keys still match.
-  const body = expectedTotalCents === undefined ? null : { expectedTotalCents };
-  return handleCartCommand(cartId, 'checkout', body, ctx, async (tx, state) => ({
-    type: 'CheckOut',
-    data: {
-      orderId: newOrderId(),
-      // A line whose reservation lapsed is checked against what other carts hold now.
-      products: await productsForCheckout(tx, (state?.items ?? []).map((l) => l.productId), cartId, (ctx.now ?? (() => new Date()))()),
-      ...(expectedTotalCents === undefined ? {} : { expectedTotalCents }),
-    },
-  }));
+export type CheckoutInput = { expectedTotalCents?: number; paymentMethod?: PaymentMethod };
+export type CheckoutResult = HandledCommand & { order?: OrderSummary };
+
+/**
+ * Checkout: the cart is checked out and the order placed (OrderPlaced, in the order's own stream) in
+ * one transaction; the order's units stay held. Then the order process runs (payment, stock,
+ * confirmation; server/orders/runner.ts) for up to ORDER_CHECKOUT_WAIT, and the answer says how far
+ * it got (`order.status`: confirmed, failed with the reason, or still placed/paid: it goes on in the
+ * background). expectedTotalCents: the total the shopper was shown; without it a repriced cart is
+ * refused (decide.ts).
+ */
+export async function checkOut(ctx: CommandContext, cartId: string, input: CheckoutInput = {}): Promise<CheckoutResult> {
+  const { expectedTotalCents, paymentMethod } = input;
+  // Without a shown total or a card the request body stays null, as before, so earlier Idempotency-Keys still match.
+  const shown = { ...(expectedTotalCents === undefined ? {} : { expectedTotalCents }), ...(paymentMethod ? { paymentMethod } : {}) };
+  const body = Object.keys(shown).length === 0 ? null : shown;
+  const result = await handleCartCommand(
+    cartId,
+    'checkout',
+    body,
+    ctx,
+    async (tx, state) => ({
+      type: 'CheckOut',
+      data: {
+        orderId: newOrderId(),
+        // A line whose reservation lapsed is checked against what other carts hold now.
+        products: await productsForCheckout(tx, (state?.items ?? []).map((l) => l.productId), cartId, (ctx.now ?? (() => new Date()))()),
+        ...(expectedTotalCents === undefined ? {} : { expectedTotalCents }),
+      },
+    }),
+    undefined,
+    placeOrder(ctx, paymentMethod ?? 'card_ok'),
+  );
+  if (!result.orderId) return result;
+  return { ...result, order: await driveAfterCheckout(result.orderId) };
 }
 
 /** Short, readable, unguessable order numbers. */

@@ -5,7 +5,7 @@ import type { CartState } from './evolve';
 /**
  * The integration messages a cart command announces (written to the outbox in its transaction).
  * Ids derive from the domain event (stream, version, subject), so they are stable and unique.
- * Until checkout runs as an order process, an order is confirmed when the cart is checked out.
+ * order.confirmed and order.failed come from the order process (server/orders/store.ts).
  */
 export function cartIntegrationMessages(
   streamId: string,
@@ -31,13 +31,6 @@ export function cartIntegrationMessages(
       subject: 'cart.checked_out',
       partitionKey: state.cartId,
       payload: { ...order, checkedOutAt: e.occurredAt },
-      correlationId,
-    });
-    out.push({
-      messageId: id('order.confirmed'),
-      subject: 'order.confirmed',
-      partitionKey: state.cartId,
-      payload: { ...order, confirmedAt: e.occurredAt },
       correlationId,
     });
   }

@@ -27,10 +27,11 @@ export function cartRow(state: CartState): CartRow {
 
 /** The `orders` rows the given events place (one per CartCheckedOut). Shared with rebuild/verify. */
 export function orderRows(state: CartState, events: CartEventEnvelope[]): OrderRow[] {
-  const rows: OrderRow[] = [];
+  // A failed order retried by an admin checks the cart out again under the same id: one row per order.
+  const rows = new Map<string, OrderRow>();
   for (const e of events) {
     if (e.type !== 'CartCheckedOut') continue;
-    rows.push({
+    rows.set(e.data.orderId, {
       orderId: e.data.orderId,
       cartId: state.cartId,
       userId: state.userId,
@@ -38,10 +39,10 @@ export function orderRows(state: CartState, events: CartEventEnvelope[]): OrderR
       itemCount: e.data.itemCount,
       totalCents: e.data.totalCents,
       currency: e.data.currency,
-      placedAt: new Date(e.occurredAt),
+      placedAt: rows.get(e.data.orderId)?.placedAt ?? new Date(e.occurredAt),
     });
   }
-  return rows;
+  return [...rows.values()];
 }
 
 /**

@@ -66,6 +66,7 @@ describe('cart event registry: icons and titles', () => {
       CartRepriced: repriced.data,
       GuestCartMerged: { fromCartId: 'cart-2', guestId: 'guest_1', lines: [], capped: [] },
       CartMergedInto: { intoCartId: 'cart-1', userId: 'user-1', lines: [] },
+      CartReopened: { orderId: 'ord_1', step: 'payment', code: 'insufficient_funds', reason: 'The card was declined: insufficient funds.' },
     };
     expect(Object.keys(cartEventRegistry).sort()).toEqual([...cartEventTypes].sort());
     for (const type of cartEventTypes) {
@@ -90,6 +91,7 @@ describe('cart event registry: icons and titles', () => {
       ['CartRepriced', 'price'],
       ['GuestCartMerged', 'merge-in'],
       ['CartMergedInto', 'merge-out'],
+      ['CartReopened', 'open'],
     ]);
   });
 

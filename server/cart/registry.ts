@@ -79,6 +79,11 @@ export const cartEventRegistry: Record<CartEventType, Entry> = {
       `Repriced: ${d.lines.map((l) => `${l.name} ${money(l.fromCents, d.currency)} → ${money(l.toCents, d.currency)}`).join(', ')}`,
   },
   ...mergeEntries(),
+  CartReopened: {
+    icon: 'open',
+    title: (d: { orderId: string; reason: string }) => `Reopened: order #${d.orderId} failed (${d.reason})`,
+    links: (d: { orderId: string }) => [{ label: `Order ${d.orderId}`, href: `/orders/${d.orderId}` }],
+  },
 };
 
 /** 86400 -> "24 h", 900 -> "15 min", 45 -> "45 s". */

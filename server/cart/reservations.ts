@@ -42,7 +42,15 @@ export async function projectReservations(tx: Db, before: CartState | null, newE
       case 'ReservationsExpired':
         await tx.delete(reservations).where(and(eq(reservations.cartId, cartId), inArray(reservations.productId, e.data.productIds)));
         break;
-      case 'CartCheckedOut':
+      case 'CartCheckedOut': {
+        // The order holds every line until its stock is committed (or the order fails and reopens the
+        // cart): lapsed and merged lines too, since checkout checked them against the other holds.
+        await tx.delete(reservations).where(eq(reservations.cartId, cartId));
+        const held = e.data.items.map((l) => ({ cartId, productId: l.productId, quantity: l.quantity, expiresAt: ORDER_HOLD_UNTIL }));
+        if (held.length > 0) await tx.insert(reservations).values(held);
+        break;
+      }
+      case 'CartReopened':
       case 'CartAbandoned':
       case 'CartExpired':
       // A guest cart handed over on sign-in holds nothing any more. The lines merged into the shopper's
@@ -53,6 +61,14 @@ export async function projectReservations(tx: Db, before: CartState | null, newE
         break;
     }
   }
+}
+
+/** A checked-out cart's holds last until its order commits or releases them: no clock ends them. */
+export const ORDER_HOLD_UNTIL = new Date('9999-12-31T00:00:00.000Z');
+
+/** The order process took the units off the shelf (StockCommitted): the cart's holds end. */
+export async function releaseOrderHolds(tx: Db, cartId: string): Promise<void> {
+  await tx.delete(reservations).where(eq(reservations.cartId, cartId));
 }
 
 /** Per product, the units live reservations of carts other than `cartId` hold at `now`. */

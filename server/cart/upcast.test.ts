@@ -84,6 +84,7 @@ describe('upcast', () => {
       CartRepriced: 1,
       GuestCartMerged: 1,
       CartMergedInto: 1,
+      CartReopened: 1,
     });
     expect(Object.keys(cartEventSchemas).sort()).toEqual([...cartEventTypes].sort());
   });

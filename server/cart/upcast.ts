@@ -80,6 +80,7 @@ export const cartEventSchemas: Record<CartEventType, EventSchema> = {
   CartRepriced: { current: 1, upcasters: {} },
   GuestCartMerged: { current: 1, upcasters: {} },
   CartMergedInto: { current: 1, upcasters: {} },
+  CartReopened: { current: 1, upcasters: {} },
 };
 
 /** The schema version new events of this type are written with. */

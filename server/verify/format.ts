@@ -5,6 +5,7 @@ const headings: Record<CheckName, string> = {
   read_model: 'read model differs from the fold of the events',
   stream: 'stream versions',
   orders: 'orders vs checkout events',
+  order_process: 'order processes vs their streams',
   stock: 'stock + units sold vs initial stock',
   reservations: 'reservations vs open carts and stock',
 };

@@ -4,6 +4,7 @@ import type { Db } from '@/db/client';
 import { verifyProjections, type Mismatch } from '../projections';
 import { formatValue } from '../projections/format';
 import { rowsOf } from '../projections/sql';
+import { orderProcessDifferences } from './orders';
 import type { Difference, StoreCounts, StoreReport } from './types';
 
 /**
@@ -12,10 +13,13 @@ import type { Difference, StoreCounts, StoreReport } from './types';
  *     CartCheckedOut event: both from the projection verifier (server/projections), which folds each
  *     stream and compares the `carts` and `orders` rows column by column, and finds rows no stream explains;
  * (b) every stream's versions are 1..N without a gap and `streams.version` is its last event's;
- * (d) for every product, stock + units sold over the orders' lines = initial stock (reservations never
- *     change stock: only checkout takes units);
- * (e) every reservation belongs to an open cart's line with that line's quantity, and live reservations
- *     hold no more of a product than its stock (docs/reservations.md).
+ * (d) for every product, stock + units sold = initial stock, where sold counts the lines of every order
+ *     whose stock the order process committed and did not return (orders from before the order process
+ *     existed count as committed); reservations never change stock;
+ * (e) every reservation belongs to an open cart's line with that line's quantity (or to a checked-out
+ *     cart whose order still holds its units), and live reservations hold no more of a product than its
+ *     stock (docs/reservations.md);
+ * (f) every order process row equals the fold of its order stream (server/verify/orders.ts).
  * (b), (d) and the counts read one REPEATABLE READ snapshot; (a) and (c) read one snapshot per batch
  * (inline projections commit with their events, so a store in use shows no false differences).
  */
@@ -29,10 +33,11 @@ export async function verifyStore(db: Db, opts: { batchSize?: number } = {}): Pr
       streams: await streamDifferences(tx),
       stock: await stockDifferences(tx),
       reservations: await reservationDifferences(tx),
+      orders: await orderProcessDifferences(tx),
     }),
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
-  differences.push(...snapshot.streams, ...snapshot.stock, ...snapshot.reservations);
+  differences.push(...snapshot.streams, ...snapshot.stock, ...snapshot.reservations, ...snapshot.orders);
   const counts: StoreCounts = { ...snapshot.counts, carts: projections.checked };
   return { ok: differences.length === 0, counts, differences, durationMs: Math.round(performance.now() - started) };
 }
@@ -115,8 +120,13 @@ async function streamDifferences(tx: Db): Promise<Difference[]> {
 /** (d): stock + units sold = initial stock, and no order sells a product the catalog does not have. */
 async function stockDifferences(tx: Db): Promise<Difference[]> {
   const out: Difference[] = [];
-  const sold = sql`select l ->> 'productId' as product_id, sum((l ->> 'quantity')::int)::int as sold
-                   from orders o, jsonb_array_elements(o.items) l group by 1`;
+  // Per order stream: 1 while its stock is committed, 0 before that or once returned; no stream (an
+  // order from before the order process) counts as committed at checkout.
+  const committed = sql`select stream_id, sum(case type when 'StockCommitted' then 1 when 'StockReturned' then -1 else 0 end)::int as n
+                        from events where stream_type = 'order' and type in ('OrderPlaced', 'StockCommitted', 'StockReturned') group by stream_id`;
+  const sold = sql`select l ->> 'productId' as product_id, sum((l ->> 'quantity')::int * coalesce(c.n, 1))::int as sold
+                   from orders o left join (${committed}) c on c.stream_id = 'order-' || o.order_id, jsonb_array_elements(o.items) l
+                   group by 1 having sum((l ->> 'quantity')::int * coalesce(c.n, 1)) <> 0`;
   const rows = rowsOf(
     await tx.execute(sql`
       select p.id, p.stock, p.initial_stock, coalesce(s.sold, 0)::int as sold
@@ -143,7 +153,7 @@ async function stockDifferences(tx: Db): Promise<Difference[]> {
   return out;
 }
 
-/** (e): reservations match open carts' lines, and what live ones hold fits in the stock. */
+/** (e): reservations match open carts' lines (or a pending order's), and what live ones hold fits in the stock. */
 async function reservationDifferences(tx: Db): Promise<Difference[]> {
   const out: Difference[] = [];
   const stray = rowsOf(
@@ -152,7 +162,10 @@ async function reservationDifferences(tx: Db): Promise<Difference[]> {
       from reservations r
       left join carts c on c.cart_id = r.cart_id
       left join lateral (select (l ->> 'quantity')::int as q from jsonb_array_elements(c.items) l where l ->> 'productId' = r.product_id) li on true
-      where c.cart_id is null or c.status <> 'open' or li.q is distinct from r.quantity
+      where c.cart_id is null
+         or (c.status <> 'open'
+             and not (c.status = 'checked_out' and exists (select 1 from order_processes op where op.order_id = c.order_id and op.holds_stock)))
+         or li.q is distinct from r.quantity
       order by 1, 2`),
   );
   for (const r of stray) {

@@ -6,11 +6,12 @@
  * - stream: a stream's versions are not 1..N without gaps, or `streams.version` is not its last event's;
  * - orders: an order without its CartCheckedOut event in its cart's stream, a checkout event without
  *   its order, or an order whose lines or totals differ from the event's;
- * - stock: stock + units sold (over every order's lines) is not the product's initial stock.
+ * - order_process: an `order_processes` row differs from the fold of its order's stream, or has none.
+ * - stock: stock + units sold (the lines of every order whose stock is committed) is not the product's initial stock.
  * - reservations: a reservation of a closed cart or of no line with its quantity, or live reservations
  *   holding more of a product than its stock.
  */
-export type CheckName = 'read_model' | 'stream' | 'orders' | 'stock' | 'reservations';
+export type CheckName = 'read_model' | 'stream' | 'orders' | 'order_process' | 'stock' | 'reservations';
 
 export type Difference = {
   check: CheckName;

@@ -1,0 +1,62 @@
+import 'server-only';
+import type { Db } from '@/db/client';
+import type { CommandContext } from '../cart/handler';
+import type { CartEventEnvelope } from '../cart/events';
+import type { CartState } from '../cart/evolve';
+import type { PaymentMethod } from './events';
+import type { OrderFailure, OrderStatus } from './evolve';
+import { executeOrderCommand } from './store';
+
+/** How far an order got, as checkout answers and the order page shows it. */
+export type OrderSummary = { orderId: string; status: OrderStatus; attempt: number; failure: OrderFailure | null };
+
+/** Checkout's AfterAppend: each CartCheckedOut places its order (OrderPlaced) in the same transaction. */
+export function placeOrder(ctx: CommandContext, paymentMethod: PaymentMethod) {
+  return async (tx: Db, cart: CartState, events: CartEventEnvelope[], meta: { correlationId: string; commandId: string }) => {
+    for (const e of events) {
+      if (e.type !== 'CartCheckedOut') continue;
+      const d = e.data;
+      await executeOrderCommand(
+        tx,
+        null,
+        {
+          type: 'PlaceOrder',
+          data: {
+            orderId: d.orderId,
+            cartId: cart.cartId,
+            userId: cart.userId,
+            items: d.items,
+            itemCount: d.itemCount,
+            totalCents: d.totalCents,
+            currency: d.currency,
+            paymentMethod,
+          },
+        },
+        { actor: ctx.actor, correlationId: meta.correlationId, causationId: meta.commandId, now: new Date(e.occurredAt) },
+      );
+    }
+  };
+}
+
+/**
+ * After checkout commits: run the order process here for up to ORDER_CHECKOUT_WAIT, so the shopper
+ * usually learns the outcome in the same answer. Whatever is left (a slow provider, a crash) the
+ * background runner finishes.
+ */
+export async function driveAfterCheckout(orderId: string): Promise<OrderSummary> {
+  const { defaultRunnerDeps, readOrderEnv, runOrder } = await import('./runner');
+  const deps = defaultRunnerDeps();
+  const wait = readOrderEnv().ORDER_CHECKOUT_WAIT;
+  let state = null;
+  try {
+    state = await runOrder(deps, orderId, { deadline: Date.now() + wait });
+  } catch {
+    // The order is placed and due: the background runner takes it from here.
+    state = (await (await import('./store')).loadOrder(deps.db, orderId)).state;
+  }
+  return summarize(orderId, state);
+}
+
+export function summarize(orderId: string, state: { status: OrderStatus; attempt: number; failure: OrderFailure | null } | null): OrderSummary {
+  return { orderId, status: state?.status ?? 'placed', attempt: state?.attempt ?? 1, failure: state?.failure ?? null };
+}
