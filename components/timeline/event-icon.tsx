@@ -13,6 +13,10 @@ const paths: Record<EventIconName, { d: string; tone: string }> = {
   stock: { d: 'M4 7l8-4 8 4-8 4-8-4zM4 7v10l8 4 8-4V7', tone: 'text-amber-700' },
   'merge-in': { d: 'M6 4v5a5 5 0 0 0 5 5h7M14 10l4 4-4 4', tone: 'text-violet-700' },
   'merge-out': { d: 'M4 12h11M11 8l4 4-4 4M19 5v14', tone: 'text-violet-700' },
+  reopen: { d: 'M4 12a8 8 0 1 0 2.3-5.6M4 4v4h4', tone: 'text-sky-700' },
+  payment: { d: 'M3 7h18v10H3zM3 11h18M7 15h3', tone: 'text-emerald-700' },
+  failed: { d: 'M12 8v5M12 16.5h.01M10.3 3.9L2.4 18a2 2 0 0 0 1.7 3h15.8a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z', tone: 'text-red-700' },
+  undo: { d: 'M9 14L4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3', tone: 'text-amber-700' },
   other: { d: 'M12 12h.01', tone: 'text-stone-500' },
 };
 

@@ -1,13 +1,16 @@
 import 'server-only';
 import { and, desc, eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { carts, orders } from '@/db/schema';
+import { carts, orderProcesses, orders } from '@/db/schema';
 import type { Actor } from '../eventstore';
 import { notFound } from '../http/errors';
 import { currentPrices } from '../catalog/queries';
 import type { CartState } from './evolve';
 import { loadCart } from './handler';
 import { repricingOf, type Repricing } from './reprice';
+import type { OrderFailure, OrderStatus } from '../orders/evolve';
+import { loadOrder } from '../orders/store';
+import { stepView, type OrderStepView } from '../orders/steps';
 
 /**
  * The read model plus, only for an open cart with a line whose catalog price changed since it was
@@ -106,17 +109,38 @@ export type OrderView = {
   totalCents: number;
   currency: string;
   placedAt: string;
+  /** Where the order process is (orders placed before it existed read as confirmed). */
+  status: OrderStatus;
+  attempt: number;
+  failure: OrderFailure | null;
 };
 
-const toOrderView = (o: typeof orders.$inferSelect): OrderView => ({ ...o, placedAt: o.placedAt.toISOString() });
+const toOrderView = (o: typeof orders.$inferSelect, p: typeof orderProcesses.$inferSelect | null): OrderView => ({
+  ...o,
+  placedAt: o.placedAt.toISOString(),
+  status: p?.status ?? 'confirmed',
+  attempt: p?.attempt ?? 1,
+  failure: p?.failure ? { ...p.failure } : null,
+});
 
-export async function getOrder(actor: Actor, orderId: string): Promise<OrderView> {
-  const [row] = await getDb().select().from(orders).where(eq(orders.orderId, orderId));
-  if (!row || !canRead(actor, row.userId)) throw notFound('order_not_found', 'Order not found.');
-  return toOrderView(row);
+/** One order with its process's steps (the order stream's events), for its owner or an admin. */
+export async function getOrder(actor: Actor, orderId: string): Promise<OrderView & { steps: OrderStepView[] }> {
+  const [row] = await getDb()
+    .select()
+    .from(orders)
+    .leftJoin(orderProcesses, eq(orderProcesses.orderId, orders.orderId))
+    .where(eq(orders.orderId, orderId));
+  if (!row || !canRead(actor, row.orders.userId)) throw notFound('order_not_found', 'Order not found.');
+  const { events } = await loadOrder(getDb(), orderId);
+  return { ...toOrderView(row.orders, row.order_processes), steps: events.map(stepView) };
 }
 
 export async function listMyOrders(actor: Actor): Promise<OrderView[]> {
-  const rows = await getDb().select().from(orders).where(eq(orders.userId, actor.userId)).orderBy(desc(orders.placedAt));
-  return rows.map(toOrderView);
+  const rows = await getDb()
+    .select()
+    .from(orders)
+    .leftJoin(orderProcesses, eq(orderProcesses.orderId, orders.orderId))
+    .where(eq(orders.userId, actor.userId))
+    .orderBy(desc(orders.placedAt));
+  return rows.map((r) => toOrderView(r.orders, r.order_processes));
 }

@@ -44,7 +44,7 @@ const checkedOut = (state: CartState): CartEvent => ({
   data: { orderId: ORDER_ID, items: state.items, itemCount: state.itemCount, totalCents: state.totalCents, currency: state.currency },
 });
 
-const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout', 'lapsed', 'abandoned', 'expired', 'price', 'merge-in', 'merge-out'];
+const knownIcons: EventIconName[] = ['open', 'add', 'quantity', 'remove', 'checkout', 'lapsed', 'abandoned', 'expired', 'price', 'merge-in', 'merge-out', 'reopen'];
 const repriced: CartEvent = {
   type: 'CartRepriced',
   data: { currency: 'EUR', lines: [{ productId: 'espresso-beans', name: 'Espresso beans', fromCents: 2490, toCents: 2690 }] },
@@ -91,7 +91,7 @@ describe('cart event registry: icons and titles', () => {
       ['CartRepriced', 'price'],
       ['GuestCartMerged', 'merge-in'],
       ['CartMergedInto', 'merge-out'],
-      ['CartReopened', 'open'],
+      ['CartReopened', 'reopen'],
     ]);
   });
 

@@ -19,6 +19,10 @@ export type EventIconName =
   | 'stock'
   | 'merge-in'
   | 'merge-out'
+  | 'reopen'
+  | 'payment'
+  | 'failed'
+  | 'undo'
   | 'other';
 
 export type EventView = {
@@ -80,7 +84,7 @@ export const cartEventRegistry: Record<CartEventType, Entry> = {
   },
   ...mergeEntries(),
   CartReopened: {
-    icon: 'open',
+    icon: 'reopen',
     title: (d: { orderId: string; reason: string }) => `Reopened: order #${d.orderId} failed (${d.reason})`,
     links: (d: { orderId: string }) => [{ label: `Order ${d.orderId}`, href: `/orders/${d.orderId}` }],
   },
