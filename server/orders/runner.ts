@@ -33,6 +33,8 @@ export type RunnerDeps = {
   /** Wait before the next try after `tries` failed ones. */
   backoffMs: (tries: number) => number;
   now: () => Date;
+  /** How long checkout drives the order itself (ORDER_CHECKOUT_WAIT; 0: leave it all to the background runner). */
+  checkoutWaitMs?: number;
   /** Tests: called before each action (throw to make the step fail). */
   beforeAction?: (action: OrderAction, state: OrderState) => void | Promise<void>;
 };
@@ -92,6 +94,7 @@ export function defaultRunnerDeps(): RunnerDeps {
       provider: simulatedProvider(readPaymentEnv()),
       workerId: `runner-${process.pid}-${randomUUID().slice(0, 8)}`,
       leaseMs: env.ORDER_LEASE,
+      checkoutWaitMs: env.ORDER_CHECKOUT_WAIT,
       maxTries: env.ORDER_MAX_TRIES,
       backoffMs: (tries) => Math.min(30_000, 500 * 2 ** (tries - 1)),
       now: () => new Date(),

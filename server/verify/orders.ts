@@ -9,7 +9,10 @@ import { orderProcessRow, toOrderEnvelope } from '../orders/store';
 import type { Difference } from './types';
 
 const FIELDS = ['cartId', 'userId', 'status', 'attempt', 'version', 'totalCents', 'currency', 'paymentId', 'holdsStock', 'stockCommitted', 'failure'] as const;
-const norm = (v: unknown) => (v instanceof Date ? v.toISOString() : JSON.stringify(v ?? null));
+/** Comparable text of a value: jsonb does not keep key order, so keys are sorted. */
+const sortKeys = (v: unknown): unknown =>
+  v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
+const norm = (v: unknown) => (v instanceof Date ? v.toISOString() : JSON.stringify(sortKeys(v ?? null)));
 
 /** (f): each `order_processes` row equals the fold of its order stream; no row without a stream or the reverse. */
 export async function orderProcessDifferences(tx: Db): Promise<Difference[]> {
