@@ -88,6 +88,8 @@ export default defineConfig({
       // test, short enough that the suite does not run the catalog dry). The sweeper runs often.
       RESERVATION_TTL: '90s',
       SWEEP_INTERVAL: '5s',
+      // The simulated payment provider answers after 100 ms; checkout waits for the whole order process.
+      PAYMENT_DELAY: '100',
       TRUST_PROXY: '',
     },
   },

@@ -91,13 +91,19 @@ const pageRows: PageRow[] = [
     url: (w) => `/carts/${w.aliceCart}/time-travel`,
     expected: alicesRead(login('/carts/{aliceCart}/time-travel')),
   },
-  ...['audit', 'projections', 'notifications', 'analytics', 'catalog'].map((name) => ({
+  ...['audit', 'orders', 'projections', 'notifications', 'analytics', 'catalog'].map((name) => ({
     pattern: `/admin/${name}`,
     file: `app/admin/${name}/page.tsx`,
     url: () => `/admin/${name}`,
     // Shoppers get the admin layout's refusal; signed out, sign in and come back to this page.
     expected: { 'signed out': login(`/admin/${name}`), alice: '403 (admin layout)', bob: '403 (admin layout)', admin: '200' },
   })),
+  {
+    pattern: '/admin/orders/[orderId]',
+    file: 'app/admin/orders/[orderId]/page.tsx',
+    url: (w) => `/admin/orders/${w.aliceOrder}`,
+    expected: { 'signed out': login('/admin/orders/{aliceOrder}'), alice: '403 (admin layout)', bob: '403 (admin layout)', admin: '200' },
+  },
 ];
 
 /** Shows ids as their names, so cells read the same on every run. */
@@ -243,6 +249,20 @@ const apiRows: ApiRow[] = [
     pattern: '/api/admin/products/[productId]',
     call: (a) => a.patch('/api/admin/products/no-such-product', { data: { priceCents: 100 } }),
     expected: adminOnly('404'),
+  },
+  { name: 'GET /api/admin/orders', pattern: '/api/admin/orders', call: (a) => a.get('/api/admin/orders?limit=1'), expected: adminOnly('200') },
+  {
+    name: 'GET /api/admin/orders/{aliceOrder}',
+    pattern: '/api/admin/orders/[orderId]',
+    call: (a, w) => a.get(`/api/admin/orders/${w.aliceOrder}`),
+    expected: adminOnly('200'),
+  },
+  {
+    // Alice's order is confirmed: only a failed order can be retried (409), and nothing changes.
+    name: 'POST /api/admin/orders/{aliceOrder}/retry',
+    pattern: '/api/admin/orders/[orderId]/retry',
+    call: (a, w) => a.post(`/api/admin/orders/${w.aliceOrder}/retry`),
+    expected: adminOnly('409'),
   },
   { name: 'GET /api/admin/sales', pattern: '/api/admin/sales', call: (a) => a.get('/api/admin/sales'), expected: adminOnly('200') },
   { name: 'GET /api/admin/analytics', pattern: '/api/admin/analytics', call: (a) => a.get('/api/admin/analytics'), expected: adminOnly('200') },

@@ -109,8 +109,8 @@ test('alice fills her cart, edits it and checks out', async ({ page, browser }) 
 
   const orderId = await cart.checkout();
   expect(orderId).toMatch(/^ord_[0-9a-f]{16}$/);
-  await expect(page.getByRole('heading', { name: 'Thank you! Your order is placed.' })).toBeVisible();
-  await expect(cart.messages).toHaveText(`Order ${orderId} placed`);
+  await expect(page.getByRole('heading', { name: 'Thank you! Your order is confirmed.' })).toBeVisible();
+  await expect(cart.messages).toHaveText(`Order ${orderId} confirmed`);
   await expect(cart.emptyState).toBeVisible();
   await cart.header.expectCount(0);
 

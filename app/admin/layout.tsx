@@ -27,6 +27,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <Link href="/admin/audit" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
           Audit
         </Link>
+        <Link href="/admin/orders" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
+          Orders
+        </Link>
         <Link href="/admin/catalog" className="rounded-md px-2 py-1 text-stone-700 hover:bg-stone-100">
           Catalog
         </Link>

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { eventIcon } from '@/server/cart/registry';
+import { orderEventIcon } from '@/server/orders/steps';
 import { isProductEventType, productEventRegistry } from '@/server/catalog/events';
 import type { AuditEvent } from '@/server/audit/types';
 import { auditHref, historyHref, timeTravelHref } from './audit-links';
@@ -13,7 +14,7 @@ const roleStyle: Record<string, string> = {
   guest: 'bg-violet-50 text-violet-800',
 };
 
-const iconOf = (type: string) => (isProductEventType(type) ? productEventRegistry[type].icon : eventIcon(type));
+const iconOf = (type: string) => (isProductEventType(type) ? productEventRegistry[type].icon : (orderEventIcon(type) ?? eventIcon(type)));
 const linkStyle = 'font-medium text-brand-700 hover:underline hover:underline-offset-4';
 
 /** Events newest first. Wide on purpose: on a phone it scrolls sideways inside its card, not the page. */
@@ -71,6 +72,10 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
                   >
                     {e.cartId.slice(0, 8)}
                   </Link>
+                ) : e.orderId ? (
+                  <span className="text-xs text-stone-600" title={`Order stream order-${e.orderId}`}>
+                    order <span className="font-mono">{e.orderId.slice(4, 12)}</span>
+                  </span>
                 ) : (
                   <span className="text-xs text-stone-600" title={`Product stream product-${e.productId}`}>
                     product <span className="font-mono">{e.productId}</span>
@@ -97,6 +102,10 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
                       State at v{e.version}
                     </Link>
                   </>
+                ) : e.orderId ? (
+                  <Link href={`/admin/orders/${e.orderId}`} className={linkStyle}>
+                    Order process
+                  </Link>
                 ) : (
                   <Link href={`/admin/catalog#product-${e.productId}`} className={linkStyle}>
                     Catalog

@@ -13,10 +13,14 @@ import { CartLineRow } from './cart-line';
 import { PriceChangeNotice, signedMoney } from './price-change';
 import { useOpenCart, type OpenCart } from './use-open-cart';
 
+import type { PaymentMethod } from '@/server/orders/events';
+import type { OrderSummary } from '@/server/orders/place';
+import { TEST_CARDS } from '@/server/payments/provider';
 import { LiveNote } from './live-note';
 import { useLiveCart } from './use-live-cart';
 
 type Message = { kind: 'ok' | 'error'; text: string };
+type Placed = { order: OrderSummary; totalCents: number; currency: string };
 
 /** `guest`: not signed in; the cart is the browser's guest cart, and checking out means signing in first. */
 export function CartView({
@@ -38,7 +42,8 @@ export function CartView({
   );
   const [pending, startTransition] = useTransition();
   const [message, setMessage] = useState<Message | null>(null);
-  const [placed, setPlaced] = useState<{ orderId: string; totalCents: number; currency: string } | null>(null);
+  const [placed, setPlaced] = useState<Placed | null>(null);
+  const [card, setCard] = useState<PaymentMethod>('card_ok');
   // Current catalog prices come from the server's last answer; applied to the (optimistic) lines shown.
   const repricing = shown && shown.status === 'open' ? repricingOf(shown.items, pricesOf(cart?.repricing)) : null;
   const newPrice = new Map(repricing?.lines.map((l) => [l.productId, l.toCents]));
@@ -92,20 +97,7 @@ export function CartView({
 
       {mergeNotice && shown?.version === mergeNotice.version && <MergedFromGuest notice={mergeNotice} cartId={shown.cartId} />}
 
-      {placed && (
-        <section aria-labelledby="placed-title" className="rounded-2xl border border-emerald-200 bg-emerald-50 p-6">
-          <h2 id="placed-title" className="text-lg font-semibold text-emerald-900">
-            Thank you! Your order is placed.
-          </h2>
-          <p className="mt-1 text-emerald-900">
-            Order <span data-testid="order-id" className="font-mono font-semibold">{placed.orderId}</span>, total{' '}
-            {formatMoney(placed.totalCents, placed.currency)}.
-          </p>
-          <Link href={`/orders/${placed.orderId}`} className="mt-3 inline-block font-medium text-emerald-800 underline">
-            View order
-          </Link>
-        </section>
-      )}
+      {placed && <PlacedOrder placed={placed} />}
 
       {!shown || shown.items.length === 0 ? (
         <section className="rounded-2xl border border-dashed border-stone-300 bg-white p-10 text-center">
@@ -184,14 +176,18 @@ export function CartView({
               <GuestCheckout />
             ) : (
               <>
+              <PaymentChoice value={card} onChange={setCard} disabled={pending} />
               <button
                 type="button"
                 disabled={pending}
                 onClick={() =>
                   // The total shown is the only total checkout may charge (else 409 prices_changed).
-                  send(null, () => checkoutAction(shown.cartId, chargeCents), (r) => {
-                    setPlaced({ orderId: r.orderId ?? '', totalCents: r.cart.totalCents, currency: r.cart.currency });
-                    return `Order ${r.orderId} placed`;
+                  send(null, () => checkoutAction(shown.cartId, chargeCents, card), (r) => {
+                    const order = r.order ?? { orderId: r.orderId ?? '', status: 'placed' as const, attempt: 1, failure: null };
+                    setPlaced({ order, totalCents: r.cart.totalCents, currency: r.cart.currency });
+                    // A failed order reopened this cart: show it again, as it is now.
+                    if (order.status === 'failed') void refetch();
+                    return `Order ${order.orderId} ${order.status === 'failed' ? 'failed' : order.status === 'confirmed' ? 'confirmed' : 'placed'}`;
                   })
                 }
                 className="w-full rounded-lg bg-brand-600 px-4 py-3 font-semibold text-white hover:bg-brand-700 disabled:bg-stone-300"
@@ -264,6 +260,65 @@ function MergedFromGuest({ notice, cartId }: { notice: MergeNotice; cartId: stri
           ))}
         </ul>
       )}
+    </section>
+  );
+}
+
+/** The simulated payment provider's test cards: one is approved, one declined (to see a failed order undone). */
+function PaymentChoice({ value, onChange, disabled }: { value: PaymentMethod; onChange: (m: PaymentMethod) => void; disabled: boolean }) {
+  return (
+    <fieldset className="space-y-1.5" disabled={disabled}>
+      <legend className="mb-1 text-sm font-medium text-stone-700">Pay with</legend>
+      {TEST_CARDS.map((c) => (
+        <label key={c.method} className="flex cursor-pointer items-start gap-2 rounded-lg border border-stone-200 px-3 py-2 text-sm has-[:checked]:border-brand-600 has-[:checked]:bg-brand-50">
+          <input type="radio" name="payment-method" value={c.method} checked={value === c.method} onChange={() => onChange(c.method)} className="mt-1 accent-brand-600" />
+          <span>
+            <span className="block font-medium">{c.label}</span>
+            <span className="block font-mono text-xs text-stone-500">{c.number}</span>
+          </span>
+        </label>
+      ))}
+      <p className="text-xs text-stone-500">A simulated payment provider: no real card is charged.</p>
+    </fieldset>
+  );
+}
+
+/** After checkout: confirmed, still going, or failed with the reason (and the cart is open again). */
+function PlacedOrder({ placed }: { placed: Placed }) {
+  const { order } = placed;
+  const link = (
+    <Link href={`/orders/${order.orderId}`} className="mt-3 inline-block font-medium underline">
+      View order
+    </Link>
+  );
+  if (order.status === 'failed') {
+    return (
+      <section aria-labelledby="placed-title" data-testid="order-failed" className="rounded-2xl border border-red-200 bg-red-50 p-6 text-red-900">
+        <h2 id="placed-title" className="text-lg font-semibold">
+          Your order could not be completed
+        </h2>
+        <p className="mt-1" data-testid="order-failure-reason">
+          {order.failure?.reason ?? 'The order failed.'}
+        </p>
+        <p className="mt-1 text-sm">
+          Nothing was charged, and your cart below is open again with the same items. Order{' '}
+          <span data-testid="order-id" className="font-mono">{order.orderId}</span>.
+        </p>
+        {link}
+      </section>
+    );
+  }
+  const confirmed = order.status === 'confirmed';
+  return (
+    <section aria-labelledby="placed-title" className="rounded-2xl border border-emerald-200 bg-emerald-50 p-6 text-emerald-900">
+      <h2 id="placed-title" className="text-lg font-semibold">
+        {confirmed ? 'Thank you! Your order is confirmed.' : 'Thank you! Your order is placed.'}
+      </h2>
+      <p className="mt-1">
+        Order <span data-testid="order-id" className="font-mono font-semibold">{order.orderId}</span>, total{' '}
+        {formatMoney(placed.totalCents, placed.currency)}.{confirmed ? '' : ' We are taking the payment; the order page shows each step.'}
+      </p>
+      {link}
     </section>
   );
 }

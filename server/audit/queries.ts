@@ -19,8 +19,12 @@ export function assertAdmin(actor: Actor | null | undefined): asserts actor is A
   if (actor.role !== 'admin') throw forbidden('Only admins may do this.');
 }
 
+import { ORDER_STREAM_TYPE, orderStreamId, type OrderEventEnvelope } from '../orders/events';
+import { stepView } from '../orders/steps';
+
 const CART_PREFIX = `${cartStreamId('')}`;
 const PRODUCT_PREFIX = productStreamId('');
+const ORDER_PREFIX = orderStreamId('');
 
 // The expression must read exactly like events_actor_idx's for the planner to use that index; the keys
 // are literal SQL (not bind parameters) for the same reason.
@@ -34,8 +38,8 @@ const actorUserId = sql<string>`(${events.metadata} -> 'actor' ->> 'userId')`;
  */
 function whereOf(f: AuditFilters, before: number | undefined) {
   return and(
-    // Carts and the catalog's product streams (an admin's price and stock changes).
-    inArray(events.streamType, [CART_STREAM_TYPE, PRODUCT_STREAM_TYPE]),
+    // Carts, the catalog's product streams (an admin's price and stock changes) and order processes.
+    inArray(events.streamType, [CART_STREAM_TYPE, PRODUCT_STREAM_TYPE, ORDER_STREAM_TYPE]),
     f.cartId !== undefined ? eq(events.streamId, cartStreamId(f.cartId)) : undefined,
     f.userId !== undefined ? sql`${actorUserId} = ${f.userId}` : undefined,
     f.type !== undefined ? eq(events.type, f.type) : undefined,
@@ -72,13 +76,20 @@ export function toAuditEvent(row: Row): AuditEvent {
   const up = upcast(row.type, row.schemaVersion, row.data ?? {});
   const data = up.data as Record<string, unknown>;
   const product = row.streamId.startsWith(PRODUCT_PREFIX);
+  const order = row.streamId.startsWith(ORDER_PREFIX);
   return {
     globalPosition: row.globalPosition,
-    cartId: product ? null : row.streamId.startsWith(CART_PREFIX) ? row.streamId.slice(CART_PREFIX.length) : row.streamId,
+    cartId: product || order ? null : row.streamId.startsWith(CART_PREFIX) ? row.streamId.slice(CART_PREFIX.length) : row.streamId,
     ...(product ? { productId: row.streamId.slice(PRODUCT_PREFIX.length) } : {}),
+    ...(order ? { orderId: row.streamId.slice(ORDER_PREFIX.length) } : {}),
     version: row.streamVersion,
     type: row.type,
-    title: product && isProductEventType(row.type) ? productEventRegistry[row.type].title(data as never) : eventTitle(row.type, data),
+    title:
+      product && isProductEventType(row.type)
+        ? productEventRegistry[row.type].title(data as never)
+        : order
+          ? stepView({ type: row.type, data, version: row.streamVersion, occurredAt: row.occurredAt.toISOString() } as OrderEventEnvelope).title
+          : eventTitle(row.type, data),
     data,
     occurredAt: row.occurredAt.toISOString(),
     actor: { userId: meta.actor?.userId ?? '', role: meta.actor?.role ?? 'system' },

@@ -15,12 +15,14 @@ import { CartError } from './errors';
 import type { CartState } from './evolve';
 import { getOpenCart, withRepricing } from './queries';
 import type { Repricing } from './reprice';
+import { PAYMENT_METHODS, type PaymentMethod } from '../orders/events';
+import type { OrderSummary } from '../orders/place';
 import { abandonCart, addItem, changeQuantity, checkOut, ensureOpenCart, removeItem, type CommandContext } from './handler';
 
 export type ActionError = { code: string; message: string; fieldErrors?: Record<string, string[]>; retryAfterSeconds?: number };
 /** The cart comes back with `repricing` when a line's catalog price changed, like GET /api/carts/{id}. */
 export type CartActionResult =
-  | { ok: true; cart: CartState & { repricing?: Repricing }; orderId?: string }
+  | { ok: true; cart: CartState & { repricing?: Repricing }; orderId?: string; order?: OrderSummary }
   | { ok: false; error: ActionError };
 
 /**
@@ -38,7 +40,7 @@ async function context(asGuest: 'create' | 'existing' | 'no'): Promise<CommandCo
 function run(
   input: unknown,
   schema: z.ZodType,
-  fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string }>,
+  fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string; order?: OrderSummary }>,
   asGuest: 'create' | 'existing' | 'no' = 'existing',
 ): Promise<CartActionResult> {
   return inAction(() => runCommand(input, schema, fn, asGuest));
@@ -47,7 +49,7 @@ function run(
 async function runCommand(
   input: unknown,
   schema: z.ZodType,
-  fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string }>,
+  fn: (ctx: CommandContext) => Promise<{ cart: CartState; orderId?: string; order?: OrderSummary }>,
   asGuest: 'create' | 'existing' | 'no',
 ): Promise<CartActionResult> {
   const parsed = schema.safeParse(input);
@@ -71,7 +73,7 @@ async function runCommand(
     const result = await fn(ctx);
     revalidatePath('/', 'layout');
     const [cart] = await withRepricing([result.cart]);
-    return { ok: true, cart, ...(result.orderId ? { orderId: result.orderId } : {}) };
+    return { ok: true, cart, ...(result.orderId ? { orderId: result.orderId } : {}), ...(result.order ? { order: result.order } : {}) };
   } catch (e) {
     const err = toAppError(e);
     if (err.status >= 500) log.error({ err: e }, 'server action failed');
@@ -115,12 +117,13 @@ export async function removeItemAction(cartId: string, productId: string): Promi
 /**
  * expectedTotalCents: the total the page showed (at current prices when a price changed). Checkout
  * charges nothing else: a stale total gets prices_changed and the page then shows the new prices.
+ * paymentMethod: the test card picked. The answer carries how far the order process got (`order`).
  */
-export async function checkoutAction(cartId: string, expectedTotalCents?: number): Promise<CartActionResult> {
+export async function checkoutAction(cartId: string, expectedTotalCents?: number, paymentMethod?: PaymentMethod): Promise<CartActionResult> {
   return run(
-    { cartId, expectedTotalCents },
-    z.object({ cartId: CartIdSchema, expectedTotalCents: z.number().int().min(0).optional() }),
-    (ctx) => checkOut(ctx, cartId, { expectedTotalCents }),
+    { cartId, expectedTotalCents, paymentMethod },
+    z.object({ cartId: CartIdSchema, expectedTotalCents: z.number().int().min(0).optional(), paymentMethod: z.enum(PAYMENT_METHODS).optional() }),
+    (ctx) => checkOut(ctx, cartId, { expectedTotalCents, paymentMethod }),
     // Guests sign in first (their cart comes along): an order belongs to an account.
     'no',
   );

@@ -109,6 +109,13 @@ describe('decide: reserving stock', () => {
     expect(fails(checkOut({ ...lowered, heldByThisCart: 1 }), state).details).toMatchObject({ available: 0, requested: 2 });
     expect(fails(checkOut({ ...frother, stock: 1, heldByThisCart: 2 }), state).details).toMatchObject({ available: 1, requested: 2 });
   });
+
+  it("CheckOut of a held line still leaves other carts' placed orders their units (they leave the shelf at the order's stock step)", () => {
+    const state = given([opened, added(frother, 2, UNTIL)]);
+    const lowered = { ...frother, stock: 3, reservedByOthers: 3, heldByThisCart: 2 };
+    expect(decide(checkOut({ ...lowered, heldForOrders: 1 }), state)[0].type).toBe('CartCheckedOut');
+    expect(fails(checkOut({ ...lowered, heldForOrders: 2 }), state).details).toEqual({ productId: 'milk-frother', available: 1, requested: 2 });
+  });
 });
 
 describe('decide: abandoning a cart', () => {

@@ -14,6 +14,8 @@ export type ProductSnapshot = {
   reservedByOthers?: number;
   /** Checkout: units this cart itself holds under a live reservation (a held line needs only the stock). */
   heldByThisCart?: number;
+  /** Checkout: units other carts' orders hold until their stock step (part of reservedByOthers). */
+  heldForOrders?: number;
 };
 
 export type CartCommand =
@@ -136,9 +138,10 @@ export function decide(command: CartCommand, state: CartState | null): CartEvent
       for (const l of cart.items) {
         const product = Object.hasOwn(command.data.products, l.productId) ? command.data.products[l.productId] : undefined;
         if (!product) throw new CartError('conflict', 'product_unavailable', `${l.name} is no longer sold.`, { productId: l.productId });
-        // A live reservation is honoured while the units exist; a lapsed one competes with other carts' holds.
+        // A live reservation is honoured while the units exist beside the orders already placed (their
+        // units leave the shelf at their stock step); a lapsed one competes with every other hold.
         const held = (product.heldByThisCart ?? 0) >= l.quantity;
-        requireStock(held ? { ...product, reservedByOthers: 0 } : product, l.quantity);
+        requireStock(held ? { ...product, reservedByOthers: product.heldForOrders ?? 0 } : product, l.quantity);
       }
       const { repriced, items, totalCents } = checkoutRepricing(cart, command.data.products, command.data.expectedTotalCents);
       return [

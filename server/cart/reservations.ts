@@ -104,9 +104,24 @@ export async function productsForCheckout(tx: Db, productIds: string[], cartId: 
     .from(reservations)
     .where(and(eq(reservations.cartId, cartId), gt(reservations.expiresAt, now)));
   const own = new Map(mine.map((r) => [r.productId, r.quantity]));
+  const forOrders = await heldForOrders(tx, Object.keys(locked), cartId);
   return Object.fromEntries(
-    Object.entries(locked).map(([id, p]) => [id, { ...p, reservedByOthers: others[id] ?? 0, heldByThisCart: own.get(id) ?? 0 }]),
+    Object.entries(locked).map(([id, p]) => [
+      id,
+      { ...p, reservedByOthers: others[id] ?? 0, heldByThisCart: own.get(id) ?? 0, heldForOrders: forOrders[id] ?? 0 },
+    ]),
   );
+}
+
+/** Per product, the units other carts' placed orders hold (until their stock step or failure). */
+async function heldForOrders(tx: Db, productIds: string[], cartId: string): Promise<Record<string, number>> {
+  if (productIds.length === 0) return {};
+  const rows = await tx
+    .select({ productId: reservations.productId, units: sql<number>`sum(${reservations.quantity})::int` })
+    .from(reservations)
+    .where(and(inArray(reservations.productId, productIds), ne(reservations.cartId, cartId), eq(reservations.expiresAt, ORDER_HOLD_UNTIL)))
+    .groupBy(reservations.productId);
+  return Object.fromEntries(rows.map((r) => [r.productId, Number(r.units)]));
 }
 
 /** A decrease needs no lock (it only frees units), just the product as it is. */

@@ -16,7 +16,7 @@ import {
   DashboardResponse,
 } from './schemas';
 import { AuditCursorSchema, AuditEventSchema, AuditFilterParams, AuditPageSchema, AUDIT_MAX_LIMIT } from './schemas';
-import { CheckoutBody, RepricingSchema, UpdateProductBody, UpdateProductResponse } from './schemas';
+import { AdminOrdersResponse, CheckoutBody, OrderStatusSchema, OrderSummarySchema, RepricingSchema, UpdateProductBody, UpdateProductResponse } from './schemas';
 
 /** A cart as GET answers it: the read model plus the lines whose catalog price changed since. */
 const CartWithPricesSchema = CartSchema.extend({ repricing: RepricingSchema.optional() }).meta({ id: 'CartWithPrices' });
@@ -127,7 +127,12 @@ const ops: Record<string, Record<string, Op>> = {
         'Check out to an order. Never charges a price the shopper was not shown: if a catalog price changed since a line was added, send the total at current prices (GET the cart: repricing.totalCents) as expectedTotalCents; CartRepriced is then recorded before CartCheckedOut. Without it, or with another total, 409 prices_changed (details.lines: old and new prices) and nothing is written.',
       params: ['cartId'],
       body: CheckoutBody,
-      ok: { status: 200, schema: CommandResponse, description: 'Checked out; orderId is set' },
+      ok: {
+        status: 200,
+        schema: CommandResponse,
+        description:
+          'Checked out and the order placed; orderId is set. `order` says how far the order process got (payment, stock, confirmation): confirmed, failed (with the reason; the cart is open again and nothing was charged), or still running in the background (GET /api/orders/{orderId})',
+      },
       errors: cmdErrors,
       command: true,
       errorText: {
@@ -245,6 +250,35 @@ const ops: Record<string, Record<string, Op>> = {
           'An attachment (Content-Disposition). format=json: a JSON array of AuditEvent. format=csv: text/csv (RFC 4180) with the columns global_position, occurred_at, cart_id, version, type, title, actor_user_id, actor_role, correlation_id, data (JSON)',
       },
       errors: [400, 401, 403],
+    },
+  },
+  '/api/admin/orders': {
+    get: {
+      summary: 'Admin: every order with its process (status, attempt, failure, the runner\'s schedule), newest first; counts per status',
+      query: [
+        { name: 'status', schema: OrderStatusSchema, description: 'Only orders at this status' },
+        { name: 'limit', schema: z.number().int().min(1).max(500), description: 'At most this many (default 100)' },
+      ],
+      ok: { status: 200, schema: AdminOrdersResponse, description: 'Orders' },
+      errors: [400, 401, 403],
+    },
+  },
+  '/api/admin/orders/{orderId}': {
+    get: {
+      summary: "Admin: one order with its process's steps (the order stream's events) and the runner's schedule",
+      params: ['orderId'],
+      ok: { status: 200, schema: OrderSchema.extend({ schedule: z.object({ nextRunAt: z.string().nullable(), tries: z.number().int(), lastError: z.string().nullable(), lockedBy: z.string().nullable(), lockedUntil: z.string().nullable() }).nullable() }), description: 'The order' },
+      errors: [401, 403, 404],
+    },
+  },
+  '/api/admin/orders/{orderId}/retry': {
+    post: {
+      summary:
+        'Admin: retry a failed order. Its cart, unchanged since the failure, is checked out again under the same order id (stock held again) and the process runs again from the payment (OrderRetried, the next attempt).',
+      params: ['orderId'],
+      ok: { status: 200, schema: z.object({ order: OrderSummarySchema }), description: 'How far the retried order got' },
+      errors: [401, 403, 404, 409],
+      errorText: { 409: 'order_not_failed (only failed orders are retried), cart_changed (the shopper changed the reopened cart: they check out again), insufficient_stock, cart_closed' },
     },
   },
   '/api/admin/products/{productId}': {

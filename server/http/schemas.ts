@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_QUANTITY } from '../cart/events';
+import { orderEventTypes, PAYMENT_METHODS, type OrderEventType } from '../orders/events';
 
 // Every edge's shapes in one place: route handlers validate with them, /api/openapi.json is generated from them.
 
@@ -98,12 +99,36 @@ export const CartSchema = z
   })
   .meta({ id: 'Cart' });
 
+export const OrderStatusSchema = z
+  .enum(['placed', 'paid', 'stock_committed', 'confirmed', 'compensating', 'failed'])
+  .meta({
+    id: 'OrderStatus',
+    description:
+      'Where the order process is: placed (awaiting payment), paid, stock_committed, confirmed; or compensating (a step failed, undoing) and failed (undone, the cart is open again)',
+  });
+
+export const OrderFailureSchema = z
+  .object({
+    step: z.enum(['payment', 'stock', 'confirm']),
+    code: z.string().meta({ description: 'e.g. insufficient_funds, card_declined, insufficient_stock, payment_provider_unavailable' }),
+    reason: z.string().meta({ description: 'For the shopper' }),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: 'OrderFailure' });
+
+export const OrderSummarySchema = z
+  .object({ orderId: z.string(), status: OrderStatusSchema, attempt: z.number().int(), failure: OrderFailureSchema.nullable() })
+  .meta({ id: 'OrderSummary' });
+
 export const CommandResponse = z
   .object({
     cartId: CartIdSchema,
     version: z.number().int(),
     events: z.array(z.object({ type: z.string(), version: z.number().int() })),
     orderId: z.string().optional(),
+    order: OrderSummarySchema.optional().meta({
+      description: 'Checkout only: how far the order process got before the answer (it goes on in the background if not confirmed or failed)',
+    }),
     cart: CartSchema,
   })
   .meta({ id: 'CommandResponse' });
@@ -134,6 +159,22 @@ export const OrderSchema = z
     totalCents: z.number().int(),
     currency: z.string(),
     placedAt: z.iso.datetime(),
+    status: OrderStatusSchema,
+    attempt: z.number().int(),
+    failure: OrderFailureSchema.nullable(),
+    steps: z
+      .array(
+        z.object({
+          version: z.number().int(),
+          type: z.string(),
+          at: z.iso.datetime(),
+          title: z.string(),
+          detail: z.string().nullable(),
+          tone: z.enum(['done', 'failed', 'undo', 'info']),
+        }),
+      )
+      .optional()
+      .meta({ description: "GET /api/orders/{orderId} only: the order process's events, oldest first" }),
   })
   .meta({ id: 'Order' });
 
@@ -164,7 +205,8 @@ export const AuditTimeSchema = z.iso
   .transform((s) => new Date(hasOffset.test(s) ? s : `${s}Z`))
   .meta({ description: 'ISO 8601 date-time, e.g. 2026-11-23T13:57:00Z; without an offset it is UTC' });
 
-export const AuditEventTypeSchema = z.enum([...cartEventTypes, ...productEventTypes] as [CartEventType | ProductEventType, ...(CartEventType | ProductEventType)[]]);
+type AuditEventType = CartEventType | ProductEventType | OrderEventType;
+export const AuditEventTypeSchema = z.enum([...cartEventTypes, ...productEventTypes, ...orderEventTypes] as [AuditEventType, ...AuditEventType[]]);
 
 /** The opaque paging cursor: `nextCursor` of the previous page. */
 export const AuditCursorSchema = z.string().regex(/^[1-9]\d{0,14}$/, 'Not a cursor from a previous page.');
@@ -202,6 +244,7 @@ export const AuditEventSchema = z
     globalPosition: z.number().int(),
     cartId: CartIdSchema.nullable().meta({ description: 'The cart of a cart event; null for catalog (product) events' }),
     productId: z.string().optional().meta({ description: 'Only on catalog events: the product whose price or stock an admin changed' }),
+    orderId: z.string().optional().meta({ description: 'Only on order process events (checkout as a saga): the order' }),
     version: z.number().int().meta({ description: "The event's version in its stream (the cart's or the product's)" }),
     type: z.string(),
     title: z.string().meta({ description: 'Readable summary, e.g. "Added 2 × Espresso beans"' }),
@@ -358,6 +401,9 @@ export const CheckoutBody = z
         description:
           'The total the shopper was shown, in cents. If catalog prices changed since the lines were added, checkout charges the current prices only when this equals the total at current prices (a CartRepriced event is recorded first); otherwise, or when it is missing, 409 prices_changed and nothing is written.',
       }),
+    paymentMethod: z.enum(PAYMENT_METHODS).optional().meta({
+      description: 'A test card of the simulated payment provider: card_ok (default) is approved, card_declined is declined (insufficient funds)',
+    }),
   })
   .strict()
   .meta({ id: 'CheckoutBody' });
@@ -400,3 +446,35 @@ export const RepricingSchema = z
     differenceCents: z.number().int().meta({ description: 'totalCents minus the cart total' }),
   })
   .meta({ id: 'Repricing', description: 'Present only on an open cart with a line whose catalog price changed since it was added' });
+
+// ---------------------------------------------------------------- the order process (admin)
+
+export const AdminOrdersQuery = z
+  .object({
+    status: OrderStatusSchema.optional().meta({ description: 'Only orders at this status' }),
+    limit: z.coerce.number().int().min(1).max(500).optional().meta({ description: 'At most this many (default 100)' }),
+  })
+  .strict();
+
+export const AdminOrderRowSchema = z
+  .object({
+    orderId: z.string(),
+    cartId: CartIdSchema,
+    userId: z.string(),
+    itemCount: z.number().int(),
+    totalCents: z.number().int(),
+    currency: z.string(),
+    placedAt: z.iso.datetime(),
+    status: OrderStatusSchema,
+    attempt: z.number().int(),
+    failure: z.object({ step: z.string(), code: z.string(), reason: z.string() }).nullable(),
+    nextRunAt: z.iso.datetime().nullable().meta({ description: 'When the runner does the next step (null: confirmed or failed)' }),
+    tries: z.number().int().meta({ description: 'Failed tries of the current step' }),
+    lastError: z.string().nullable(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'AdminOrderRow' });
+
+export const AdminOrdersResponse = z
+  .object({ orders: z.array(AdminOrderRowSchema), counts: z.record(OrderStatusSchema, z.number().int()) })
+  .meta({ id: 'AdminOrders' });

@@ -4,23 +4,25 @@ import { eq } from 'drizzle-orm';
 import { notifications, users } from '@/db/schema';
 import type { IntegrationConsumer } from '../outbox/types';
 import { readMailEnv, smtpTransport } from './mailer';
-import { renderOrderConfirmation, type ConfirmedOrder } from './render';
+import { renderOrderConfirmation, renderOrderFailed, type FailedOrder } from './render';
 
 /**
- * Order confirmations. With SMTP_URL the message is sent and recorded as sent; without it, it is kept
+ * Order confirmations (order.confirmed) and failures (order.failed: why, nothing charged). With SMTP_URL the message is sent and recorded as sent; without it, it is kept
  * in the notifications table (listed at /admin/notifications and on the order page). A failed send
  * throws, so the message is delivered again and retried; one sent twice is the price of at least once
  * when a crash falls between the send and the commit.
  */
 export const orderNotifications: IntegrationConsumer = {
   name: 'order-notifications',
-  subjects: ['order.confirmed'],
+  subjects: ['order.confirmed', 'order.failed'],
   handle: async (tx, message) => {
-    const order = message.payload as ConfirmedOrder & { userId: string };
+    const order = message.payload as FailedOrder & { userId: string };
+    const failed = message.subject === 'order.failed';
     const [user] = await tx.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, order.userId));
     const env = readMailEnv();
     const base = env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
-    const rendered = renderOrderConfirmation(order, user?.name ?? 'there', `${base}/orders/${order.orderId}`);
+    const render = failed ? renderOrderFailed : renderOrderConfirmation;
+    const rendered = render(order, user?.name ?? 'there', `${base}/orders/${order.orderId}`);
     const recipient = user?.email ?? '(no address on file)';
     const transport = user ? smtpTransport(env) : null;
     if (transport) {
@@ -31,7 +33,7 @@ export const orderNotifications: IntegrationConsumer = {
       .values({
         id: randomUUID(),
         messageId: message.messageId,
-        kind: 'order_confirmation',
+        kind: failed ? 'order_failed' : 'order_confirmation',
         userId: order.userId,
         orderId: order.orderId,
         recipient,

@@ -41,3 +41,24 @@ export function renderOrderConfirmation(order: ConfirmedOrder, recipientName: st
     `<p><a href="${escapeHtml(orderUrl)}">See your order</a></p>`;
   return { subject, text, html };
 }
+
+export type FailedOrder = ConfirmedOrder & { reason: string };
+
+/** The message for an order the process could not complete (order.failed): why, and that nothing was charged. */
+export function renderOrderFailed(order: FailedOrder, recipientName: string, orderUrl: string): RenderedMessage {
+  const subject = `Your eventcart order ${order.orderId} could not be completed`;
+  const text = [
+    `Hello ${recipientName},`,
+    '',
+    `we could not complete your order ${order.orderId}: ${order.reason}`,
+    '',
+    'Nothing was charged. Your cart is open again with the same items, so you can try again.',
+    '',
+    `See the order at ${orderUrl}`,
+  ].join('\n');
+  const html =
+    `<p>Hello ${escapeHtml(recipientName)},</p><p>we could not complete your order <strong>${escapeHtml(order.orderId)}</strong>: ${escapeHtml(order.reason)}</p>` +
+    `<p>Nothing was charged. Your cart is open again with the same items, so you can try again.</p>` +
+    `<p><a href="${escapeHtml(orderUrl)}">See your order</a></p>`;
+  return { subject, text, html };
+}

@@ -1,4 +1,5 @@
 import { formatMoney } from '@/components/ui/format';
+import type { EventIconName } from '../cart/registry';
 import type { OrderEventEnvelope } from './events';
 
 /** One event of an order's process as its timeline shows it (shopper's order page, admin, API). */
@@ -39,3 +40,18 @@ export function stepView(e: OrderEventEnvelope): OrderStepView {
 }
 
 const STEP = { payment: 'Payment', stock: 'Stock', confirm: 'Confirmation' } as const;
+
+const ICONS: Record<OrderEventEnvelope['type'], EventIconName> = {
+  OrderPlaced: 'open',
+  PaymentAuthorized: 'payment',
+  StockCommitted: 'stock',
+  OrderConfirmed: 'checkout',
+  OrderStepFailed: 'failed',
+  StockReturned: 'undo',
+  PaymentVoided: 'undo',
+  OrderFailed: 'failed',
+  OrderRetried: 'reopen',
+};
+
+/** The timeline icon of an order event type (null: not an order event). */
+export const orderEventIcon = (type: string): EventIconName | null => (Object.hasOwn(ICONS, type) ? ICONS[type as keyof typeof ICONS] : null);

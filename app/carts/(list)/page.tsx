@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { OrderStatusBadge } from '@/components/orders/order-steps';
 import { formatDateTime, formatMoney } from '@/components/ui/format';
 import { AbandonCartButton } from '@/components/cart/abandon-cart-button';
 import { StatusBadge } from '@/components/ui/status-badge';
@@ -66,6 +67,7 @@ export default async function CartsPage() {
                 <span className="text-sm">
                   {o.itemCount} {o.itemCount === 1 ? 'item' : 'items'} · {formatMoney(o.totalCents, o.currency)}
                 </span>
+                <OrderStatusBadge status={o.status} />
                 <span className="ml-auto text-xs text-stone-500">{formatDateTime(o.placedAt)}</span>
               </li>
             ))}
