@@ -322,6 +322,8 @@ export const analyticsCarts = pgTable(
     openedAt: timestamp('opened_at', { withTimezone: true, mode: 'date' }),
     firstItemAt: timestamp('first_item_at', { withTimezone: true, mode: 'date' }),
     checkedOutAt: timestamp('checked_out_at', { withTimezone: true, mode: 'date' }),
+    /** Its order failed and the cart was reopened (checkedOutAt is then cleared until it is checked out again). */
+    reopenedAt: timestamp('reopened_at', { withTimezone: true, mode: 'date' }),
     abandonedAt: timestamp('abandoned_at', { withTimezone: true, mode: 'date' }),
     expiredAt: timestamp('expired_at', { withTimezone: true, mode: 'date' }),
     mergedAt: timestamp('merged_at', { withTimezone: true, mode: 'date' }),

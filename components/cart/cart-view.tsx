@@ -69,13 +69,18 @@ export function CartView({
     onConnection: setConnected,
   });
 
-  function send(guess: CartEvent | null, call: () => Promise<CartActionResult>, done: (r: Extract<CartActionResult, { ok: true }>) => string) {
+  function send(
+    guess: CartEvent | null,
+    call: () => Promise<CartActionResult>,
+    done: (r: Extract<CartActionResult, { ok: true }>) => string | Message,
+  ) {
     startTransition(async () => {
       if (guess) applyOptimistic(guess);
       const res = await call();
       if (res.ok) {
         setCart(res.cart.status === 'open' ? res.cart : null);
-        setMessage({ kind: 'ok', text: done(res) });
+        const said = done(res);
+        setMessage(typeof said === 'string' ? { kind: 'ok', text: said } : said);
       } else {
         setMessage({ kind: 'error', text: res.error.message });
         await refetch();
@@ -185,9 +190,9 @@ export function CartView({
                   send(null, () => checkoutAction(shown.cartId, chargeCents, card), (r) => {
                     const order = r.order ?? { orderId: r.orderId ?? '', status: 'placed' as const, attempt: 1, failure: null };
                     setPlaced({ order, totalCents: r.cart.totalCents, currency: r.cart.currency });
-                    // A failed order reopened this cart: show it again, as it is now.
-                    if (order.status === 'failed') void refetch();
-                    return `Order ${order.orderId} ${order.status === 'failed' ? 'failed' : order.status === 'confirmed' ? 'confirmed' : 'placed'}`;
+                    // A failed order reopened this cart: the answer carries it as it is now, open again.
+                    if (order.status === 'failed') return { kind: 'error', text: `Order ${order.orderId} failed` };
+                    return `Order ${order.orderId} ${order.status === 'confirmed' ? 'confirmed' : 'placed'}`;
                   })
                 }
                 className="w-full rounded-lg bg-brand-600 px-4 py-3 font-semibold text-white hover:bg-brand-700 disabled:bg-stone-300"

@@ -1,6 +1,6 @@
 -- The order process (checkout as a saga, server/orders/): its read model and schedule, the simulated
 -- payment provider's ledger; orders.cart_id is no longer unique (a cart reopened after a failed order
--- can be checked out again).
+-- can be checked out again); the funnel remembers a reopened cart.
 CREATE TABLE "order_processes" (
 	"order_id" text PRIMARY KEY NOT NULL,
 	"cart_id" text NOT NULL,
@@ -38,6 +38,7 @@ CREATE TABLE "simulated_payments" (
 );
 --> statement-breakpoint
 ALTER TABLE "orders" DROP CONSTRAINT "orders_cart_id_unique";--> statement-breakpoint
+ALTER TABLE "analytics_carts" ADD COLUMN "reopened_at" timestamp with time zone;--> statement-breakpoint
 CREATE INDEX "order_processes_due_idx" ON "order_processes" USING btree ("next_run_at") WHERE "order_processes"."next_run_at" is not null;--> statement-breakpoint
 CREATE INDEX "order_processes_status_idx" ON "order_processes" USING btree ("status","updated_at");--> statement-breakpoint
 CREATE INDEX "order_processes_cart_idx" ON "order_processes" USING btree ("cart_id");--> statement-breakpoint

@@ -23,6 +23,7 @@ export type CartFacts = {
   openedAt: Date | null;
   firstItemAt: Date | null;
   checkedOutAt: Date | null;
+  reopenedAt: Date | null;
   abandonedAt: Date | null;
   expiredAt: Date | null;
   mergedAt: Date | null;
@@ -35,7 +36,7 @@ export type DailyIncrement = { day: string; metric: DailyMetric; value: number }
 export type DailyMetric = 'reservations_expired';
 
 const RESERVATION_EXPIRY = /^Reservations?(Expired|Lapsed)$/;
-const FUNNEL_TYPES = new Set(['CartOpened', 'ItemAdded', 'GuestCartMerged', 'CartCheckedOut', 'CartAbandoned', 'CartExpired', 'CartMergedInto']);
+const FUNNEL_TYPES = new Set(['CartOpened', 'ItemAdded', 'GuestCartMerged', 'CartCheckedOut', 'CartReopened', 'CartAbandoned', 'CartExpired', 'CartMergedInto']);
 
 /** The lines a reservation-expiry event released: `productIds` (ReservationsExpired), else one. */
 const linesReleased = (data: unknown): number => {
@@ -52,7 +53,20 @@ export function funnelIncrements(events: StoredEvent[]): { carts: CartFacts[]; d
   const cart = (id: string) => {
     let f = carts.get(id);
     if (!f) {
-      f = { cartId: id, userId: null, openedAt: null, firstItemAt: null, checkedOutAt: null, abandonedAt: null, expiredAt: null, mergedAt: null, status: null, totalCents: null, itemCount: null };
+      f = {
+        cartId: id,
+        userId: null,
+        openedAt: null,
+        firstItemAt: null,
+        checkedOutAt: null,
+        reopenedAt: null,
+        abandonedAt: null,
+        expiredAt: null,
+        mergedAt: null,
+        status: null,
+        totalCents: null,
+        itemCount: null,
+      };
       carts.set(id, f);
     }
     return f;
@@ -85,6 +99,14 @@ export function funnelIncrements(events: StoredEvent[]): { carts: CartFacts[]; d
         f!.status = 'checked_out';
         f!.totalCents = Number(data.totalCents);
         f!.itemCount = Number(data.itemCount);
+        break;
+      case 'CartReopened':
+        // Its order failed: the cart is open again and not checked out (until it is, again).
+        f!.reopenedAt = at;
+        f!.checkedOutAt = null;
+        f!.totalCents = null;
+        f!.itemCount = null;
+        f!.status = 'open';
         break;
       case 'CartAbandoned':
         f!.abandonedAt = at;
@@ -120,13 +142,15 @@ export async function projectCartFunnel(tx: Db, events: StoredEvent[]): Promise<
           userId: sql`coalesce(excluded.user_id, ${analyticsCarts.userId})`,
           openedAt: sql`coalesce(${analyticsCarts.openedAt}, excluded.opened_at)`,
           firstItemAt: sql`least(${analyticsCarts.firstItemAt}, excluded.first_item_at)`,
-          checkedOutAt: sql`coalesce(excluded.checked_out_at, ${analyticsCarts.checkedOutAt})`,
+          // A reopening in this batch makes the batch's checkout facts the truth (null unless checked out again).
+          checkedOutAt: sql`case when excluded.reopened_at is not null then excluded.checked_out_at else coalesce(excluded.checked_out_at, ${analyticsCarts.checkedOutAt}) end`,
+          reopenedAt: sql`coalesce(excluded.reopened_at, ${analyticsCarts.reopenedAt})`,
           abandonedAt: sql`coalesce(excluded.abandoned_at, ${analyticsCarts.abandonedAt})`,
           expiredAt: sql`coalesce(excluded.expired_at, ${analyticsCarts.expiredAt})`,
           mergedAt: sql`coalesce(excluded.merged_at, ${analyticsCarts.mergedAt})`,
           status: sql`coalesce(excluded.status, ${analyticsCarts.status})`,
-          totalCents: sql`coalesce(excluded.total_cents, ${analyticsCarts.totalCents})`,
-          itemCount: sql`coalesce(excluded.item_count, ${analyticsCarts.itemCount})`,
+          totalCents: sql`case when excluded.reopened_at is not null then excluded.total_cents else coalesce(excluded.total_cents, ${analyticsCarts.totalCents}) end`,
+          itemCount: sql`case when excluded.reopened_at is not null then excluded.item_count else coalesce(excluded.item_count, ${analyticsCarts.itemCount}) end`,
         },
       });
   }

@@ -164,6 +164,18 @@ describe.each(testDbKinds())('sales per product per day on %s', (kind) => {
       { day: '2026-05-05', productId: 'a', units: 1, revenueCents: 50, orders: 1 },
       { day: '2026-05-05', productId: 'b', units: 3, revenueCents: 300, orders: 2 },
     ]);
+    // A failed order's CartReopened (a day later) takes its lines back from the day it was placed.
+    const placed = e('o3', [['b', 2, 100]]);
+    const reopened = {
+      ...placed,
+      type: 'CartReopened',
+      occurredAt: new Date('2026-05-06T01:00:00Z'),
+      data: { ...placed.data, step: 'payment', code: 'card_declined', reason: 'declined', placedAt: at.toISOString() },
+    };
+    expect(salesIncrements([e('o1', [['b', 2, 100]]), placed, reopened])).toEqual([
+      { day: '2026-05-05', productId: 'b', units: 2, revenueCents: 200, orders: 1 },
+    ]);
+    expect(salesIncrements([reopened])).toEqual([{ day: '2026-05-05', productId: 'b', units: -2, revenueCents: -200, orders: -1 }]);
   });
 
   it('salesByDay: admins read a range of days; shoppers get 403; a backwards or too long range is 400', async () => {

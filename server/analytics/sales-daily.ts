@@ -3,11 +3,12 @@ import { asc, between, sql } from 'drizzle-orm';
 import { getDb, type Db } from '@/db/client';
 import { salesDaily } from '@/db/schema';
 import type { Actor, StoredEvent, Subscriber } from '../eventstore';
-import { CART_STREAM_TYPE, type CartCheckedOut } from '../cart/events';
+import { CART_STREAM_TYPE, type CartCheckedOut, type CartReopened } from '../cart/events';
 import { AppError, forbidden } from '../http/errors';
 
 /**
- * Sales per product per UTC day: an asynchronous projection of CartCheckedOut events. It runs in the
+ * Sales per product per UTC day: an asynchronous projection of CartCheckedOut events, less the orders
+ * that failed (CartReopened takes them back from the day they were placed). It runs in the
  * subscriber's batch transaction, which also advances the checkpoint, so an event counts exactly once
  * without a per-event ledger: a failed batch rolls back its increments together with the checkpoint
  * and is delivered again. The totals are computed from the batch alone on every call (no state kept
@@ -24,25 +25,27 @@ export const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /** The batch folded into one increment per (day, product). */
 export function salesIncrements(events: StoredEvent[]): SalesDay[] {
-  const byKey = new Map<string, SalesDay & { orderIds: Set<string> }>();
+  const byKey = new Map<string, SalesDay>();
   for (const e of events) {
-    if (e.streamType !== CART_STREAM_TYPE || e.type !== 'CartCheckedOut') continue;
-    const data = e.data as CartCheckedOut['data'];
-    const day = utcDay(e.occurredAt);
+    if (e.streamType !== CART_STREAM_TYPE || (e.type !== 'CartCheckedOut' && e.type !== 'CartReopened')) continue;
+    // A failed order (its cart reopened) is taken back from the day it was placed.
+    const reopened = e.type === 'CartReopened';
+    const data = e.data as CartCheckedOut['data'] | CartReopened['data'];
+    const day = reopened ? utcDay(new Date((data as CartReopened['data']).placedAt)) : utcDay(e.occurredAt);
+    const sign = reopened ? -1 : 1;
     for (const line of data.items) {
       const key = `${day}\u0000${line.productId}`;
       let acc = byKey.get(key);
       if (!acc) {
-        acc = { day, productId: line.productId, units: 0, revenueCents: 0, orders: 0, orderIds: new Set() };
+        acc = { day, productId: line.productId, units: 0, revenueCents: 0, orders: 0 };
         byKey.set(key, acc);
       }
-      acc.units += line.quantity;
-      acc.revenueCents += line.lineTotalCents;
-      acc.orderIds.add(data.orderId);
+      acc.units += sign * line.quantity;
+      acc.revenueCents += sign * line.lineTotalCents;
+      acc.orders += sign;
     }
   }
   return [...byKey.values()]
-    .map(({ orderIds, ...row }) => ({ ...row, orders: orderIds.size }))
     .sort((a, b) => (a.day === b.day ? (a.productId < b.productId ? -1 : 1) : a.day < b.day ? -1 : 1));
 }
 

@@ -1,5 +1,5 @@
 import { CartError } from './errors';
-import { MAX_QUANTITY, MIN_QUANTITY, type CartEvent, type CartLine, type CartRepriced, type MergedLine, type MergeShortfall } from './events';
+import { MAX_QUANTITY, MIN_QUANTITY, type CartEvent, type CartLine, type CartRepriced, type CartReopened, type MergedLine, type MergeShortfall } from './events';
 import type { CartState } from './evolve';
 import { repricingOf } from './reprice';
 
@@ -305,7 +305,7 @@ function decideMerge(command: MergeCommand, state: CartState | null): CartEvent[
 
 type OrderProcessCommand =
   /** The order failed and its steps were undone: open the cart again (a no-op if that happened already). */
-  | { type: 'ReopenCart'; data: { orderId: string; step: string; code: string; reason: string } }
+  | { type: 'ReopenCart'; data: CartReopened['data'] }
   /**
    * An admin retries the failed order `orderId`: the cart, still exactly as the order left it, is
    * checked out again under the same order id, with its stock held again.

@@ -115,4 +115,16 @@ export type CartMergedInto = {
  * again. Appended by the system actor in the transaction of the order's OrderFailed; the lines are not
  * held until their next add (like merged lines).
  */
-export type CartReopened = { type: 'CartReopened'; data: { orderId: string; step: string; code: string; reason: string } };
+export type CartReopened = {
+  type: 'CartReopened';
+  data: {
+    orderId: string;
+    step: string;
+    code: string;
+    reason: string;
+    /** The failed order's lines and total, and when it was placed: sales and the funnel take it back. */
+    items: CartLine[];
+    totalCents: number;
+    placedAt: string;
+  };
+};

@@ -296,7 +296,11 @@ export async function checkOut(ctx: CommandContext, cartId: string, input: Check
     placeOrder(ctx, paymentMethod ?? 'card_ok'),
   );
   if (!result.orderId) return result;
-  return { ...result, order: await driveAfterCheckout(result.orderId) };
+  const order = await driveAfterCheckout(result.orderId);
+  if (order.status !== 'failed') return { ...result, order };
+  // The order failed and reopened the cart: answer with the cart as it is now (open, at its new version).
+  const { state } = await loadCart(getDb(), cartId);
+  return state ? { ...result, order, cart: state, version: state.version } : { ...result, order };
 }
 
 /** Short, readable, unguessable order numbers. */

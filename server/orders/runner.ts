@@ -209,7 +209,10 @@ async function perform(deps: RunnerDeps, action: OrderAction, s: OrderState): Pr
           'reopen',
           { orderId: s.orderId },
           { actor: { ...SYSTEM_ACTOR }, correlationId: `order-${s.orderId}`, now: deps.now },
-          async () => ({ type: 'ReopenCart', data: { orderId: s.orderId, step: f.step, code: f.code, reason: f.reason } }),
+          async () => ({
+            type: 'ReopenCart',
+            data: { orderId: s.orderId, step: f.step, code: f.code, reason: f.reason, items: s.items, totalCents: s.totalCents, placedAt: s.placedAt },
+          }),
           tx,
         );
         await executeOrderCommand(tx, s, { type: 'Close', data: {} }, meta(deps, s));

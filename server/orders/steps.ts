@@ -19,7 +19,7 @@ export function stepView(e: OrderEventEnvelope): OrderStepView {
   const base = { version: e.version, type: e.type, at: e.occurredAt };
   switch (e.type) {
     case 'OrderPlaced':
-      return { ...base, title: 'Order placed', detail: `${e.data.itemCount} items, ${formatMoney(e.data.totalCents, e.data.currency)}`, tone: 'done' };
+      return { ...base, title: 'Order placed', detail: `${e.data.itemCount} ${e.data.itemCount === 1 ? 'item' : 'items'}, ${formatMoney(e.data.totalCents, e.data.currency)}`, tone: 'done' };
     case 'PaymentAuthorized':
       return { ...base, title: `Payment authorised${ATTEMPT(e.data.attempt)}`, detail: e.data.paymentId, tone: 'done' };
     case 'StockCommitted':

@@ -42,10 +42,6 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ ord
           Placed {formatDateTime(order.placedAt)} by <span className="font-mono">{order.userId}</span> · attempt {order.attempt} · cart{' '}
           <Link className="font-mono underline" href={`/carts/${order.cartId}/history`}>
             {order.cartId.slice(0, 8)}
-          </Link>{' '}
-          ·{' '}
-          <Link className="underline" href={`/admin/audit?streamId=${encodeURIComponent(`order-${order.orderId}`)}`}>
-            events in the audit
           </Link>
         </p>
       </header>
