@@ -17,7 +17,8 @@ export default async function NotificationsPage() {
       <header className="space-y-2">
         <h1 className="text-2xl font-bold">Notifications</h1>
         <p className="max-w-3xl text-stone-600">
-          Order confirmations, written by a consumer of the <code className="text-sm">order.confirmed</code> integration event. With{' '}
+          Order confirmations and failed-order messages, written by a consumer of the <code className="text-sm">order.confirmed</code> and{' '}
+          <code className="text-sm">order.failed</code> integration events. With{' '}
           <code className="text-sm">SMTP_URL</code> set they are sent by email; without it they are kept here and on each order&apos;s page.
         </p>
       </header>
