@@ -2,7 +2,7 @@ import 'server-only';
 import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { getDb, type Db } from '@/db/client';
-import { carts, products, streams } from '@/db/schema';
+import { carts, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
 import { publishCartChange } from '../live/notify';
