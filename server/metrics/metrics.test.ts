@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setDbHandle, type DbHandle } from '@/db/client';
-import { events } from '@/db/schema';
+import { eq, isNull } from 'drizzle-orm';
+import { events, orderProcesses, outbox } from '@/db/schema';
 import { seedDemo } from '@/db/seed';
 import type { SignedInUser } from '@/server/auth';
 import { addItem, changeQuantity, checkOut, openCart } from '@/server/cart/handler';
@@ -79,6 +80,12 @@ describe('command metrics and the scrape', () => {
     expect(sample(text, 'eventcart_subscriber_lag_events{subscriber="sales-daily"}')).toBe(total);
     expect(sample(text, 'eventcart_subscriber_lag_seconds{subscriber="sales-daily"}')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'eventcart_database_up')).toBe(1);
+    // The checkout's order ran to confirmed; no relay runs here, so its two messages wait in the outbox.
+    const confirmed = await h.db.select().from(orderProcesses).where(eq(orderProcesses.status, 'confirmed'));
+    expect(sample(text, 'eventcart_order_processes{status="confirmed"}')).toBe(confirmed.length);
+    expect(sample(text, 'eventcart_order_processes_overdue')).toBe(0);
+    expect(sample(text, 'eventcart_outbox_pending_messages')).toBe((await h.db.select().from(outbox).where(isNull(outbox.publishedAt))).length);
+    expect(sample(text, 'eventcart_outbox_pending_messages')).toBeGreaterThanOrEqual(2);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000);
     expect(sample(text, 'eventcart_uptime_seconds')).toBeGreaterThan(0);
   });
