@@ -85,9 +85,9 @@ describe.each(testDbKinds())('admin audit search on %s', (kind) => {
     await put(B, 'ItemAdded', added('ceramic-mug', 'Ceramic mug', 1), bob, T(3));
     await put(A, 'ItemAdded', added('ceramic-mug', 'Ceramic mug', 1), alice, T(4));
     await put(C, 'CartOpened', opened(C, alice), alice, T(5));
-    // Another stream type in the same log: never part of the cart audit.
-    await append(h.db, `order-${randomUUID()}`, [{ type: 'ItemAdded', data: {} }], {
-      streamType: 'order',
+    // Another stream type in the same log: never part of the audit.
+    await append(h.db, `misc-${randomUUID()}`, [{ type: 'ItemAdded', data: {} }], {
+      streamType: 'misc',
       expectedVersion: 'no_stream',
       metadata: { actor: alice, correlationId: 'x', causationId: null, commandId: null },
       occurredAt: T(5),

@@ -73,10 +73,11 @@ type Row = Awaited<ReturnType<typeof auditQuery>>[number];
 export function toAuditEvent(row: Row): AuditEvent {
   const meta = row.metadata as EventMetadata;
   // Old schema versions are read as the current one, like every other read path (server/cart/upcast.ts).
-  const up = upcast(row.type, row.schemaVersion, row.data ?? {});
-  const data = up.data as Record<string, unknown>;
   const product = row.streamId.startsWith(PRODUCT_PREFIX);
   const order = row.streamId.startsWith(ORDER_PREFIX);
+  // Cart events only: the upcasters are the cart's (product and order events have one schema version).
+  const up = product || order ? { data: row.data ?? {}, schemaVersion: row.schemaVersion } : upcast(row.type, row.schemaVersion, row.data ?? {});
+  const data = up.data as Record<string, unknown>;
   return {
     globalPosition: row.globalPosition,
     cartId: product || order ? null : row.streamId.startsWith(CART_PREFIX) ? row.streamId.slice(CART_PREFIX.length) : row.streamId,

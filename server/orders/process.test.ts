@@ -10,6 +10,7 @@ import { readStream } from '../eventstore';
 import { toAppError } from '../http/errors';
 import { simulatedProvider } from '../payments/simulated';
 import { verifyStore } from '../verify';
+import { searchEvents } from '../audit/queries';
 import { retryOrder } from './admin';
 import { orderStreamId } from './events';
 import { runDueOrders, runOrder, setRunnerDepsForTest, type RunnerDeps } from './runner';
@@ -99,6 +100,9 @@ describe.each(testDbKinds())('checkout as an order process on %s', (kind: TestDb
     // The order's events carry the shopper's correlation: the order started from their checkout.
     const placed = (await readStream(h.db, orderStreamId(r.orderId!)))[0];
     expect(placed.metadata.actor).toEqual(ctx.actor);
+    // The admin audit lists the order's events with the order's id and a title.
+    const audit = await searchEvents(ADMIN, { type: 'OrderConfirmed', limit: 200 });
+    expect(audit.events.find((e) => e.orderId === r.orderId)).toMatchObject({ cartId: null, title: 'Order confirmed', version: 4, actor: { role: 'system' } });
     await expectVerifyClean(h);
   });
 
