@@ -4,7 +4,7 @@ import type { CommandContext } from '../cart/handler';
 import type { CartEventEnvelope } from '../cart/events';
 import type { CartState } from '../cart/evolve';
 import type { PaymentMethod } from './events';
-import type { OrderFailure, OrderStatus } from './evolve';
+import { terminal, type OrderFailure, type OrderStatus } from './evolve';
 import { executeOrderCommand } from './store';
 
 /** How far an order got, as checkout answers and the order page shows it. */
@@ -40,20 +40,30 @@ export function placeOrder(ctx: CommandContext, paymentMethod: PaymentMethod) {
 
 /**
  * After checkout commits: run the order process here for up to ORDER_CHECKOUT_WAIT, so the shopper
- * usually learns the outcome in the same answer. Whatever is left (a slow provider, a crash) the
- * background runner finishes.
+ * usually learns the outcome in the same answer. When another runner holds the order (the same
+ * checkout sent twice at once, an admin's retry), wait for it within the same time, so both answers
+ * agree. Whatever is left (a slow provider, a crash) the background runner finishes.
  */
 export async function driveAfterCheckout(orderId: string): Promise<OrderSummary> {
   const { defaultRunnerDeps, readOrderEnv, runOrder } = await import('./runner');
+  const { loadOrder, processRow } = await import('./store');
   const deps = defaultRunnerDeps();
   const wait = deps.checkoutWaitMs ?? readOrderEnv().ORDER_CHECKOUT_WAIT;
+  const deadline = Date.now() + wait;
   let state = null;
   try {
-    if (wait === 0) return summarize(orderId, (await (await import('./store')).loadOrder(deps.db, orderId)).state);
-    state = await runOrder(deps, orderId, { deadline: Date.now() + wait });
+    if (wait === 0) return summarize(orderId, (await loadOrder(deps.db, orderId)).state);
+    for (;;) {
+      state = await runOrder(deps, orderId, { deadline });
+      if (!state || terminal(state.status) || Date.now() > deadline) break;
+      const row = await processRow(deps.db, orderId);
+      const heldElsewhere = !!row?.lockedBy && row.lockedBy !== deps.workerId && !!row.lockedUntil && row.lockedUntil > deps.now();
+      if (!heldElsewhere) break; // waiting for a retry's backoff: the background runner goes on
+      await new Promise((r) => setTimeout(r, 50));
+    }
   } catch {
     // The order is placed and due: the background runner takes it from here.
-    state = (await (await import('./store')).loadOrder(deps.db, orderId)).state;
+    state = (await loadOrder(deps.db, orderId)).state;
   }
   return summarize(orderId, state);
 }
