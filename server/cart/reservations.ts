@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, eq, gt, inArray, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { products, reservations } from '@/db/schema';
 import { getProduct, lockProducts, toSnapshot } from '../catalog/queries';
@@ -71,16 +71,24 @@ export async function releaseOrderHolds(tx: Db, cartId: string): Promise<void> {
   await tx.delete(reservations).where(eq(reservations.cartId, cartId));
 }
 
-/** Per product, the units live reservations of carts other than `cartId` hold at `now`. */
-export async function reservedByOthers(tx: Db, productIds: string[], cartId: string, now: Date): Promise<Record<string, number>> {
+/** Per product, the units that reservations of carts other than `cartId` matching `which` hold. */
+async function heldByOtherCarts(tx: Db, productIds: string[], cartId: string, which: SQL | undefined): Promise<Record<string, number>> {
   if (productIds.length === 0) return {};
   const rows = await tx
     .select({ productId: reservations.productId, units: sql<number>`sum(${reservations.quantity})::int` })
     .from(reservations)
-    .where(and(inArray(reservations.productId, productIds), ne(reservations.cartId, cartId), gt(reservations.expiresAt, now)))
+    .where(and(inArray(reservations.productId, productIds), ne(reservations.cartId, cartId), which))
     .groupBy(reservations.productId);
   return Object.fromEntries(rows.map((r) => [r.productId, Number(r.units)]));
 }
+
+/** Per product, the units live reservations of carts other than `cartId` hold at `now`. */
+export const reservedByOthers = (tx: Db, productIds: string[], cartId: string, now: Date) =>
+  heldByOtherCarts(tx, productIds, cartId, gt(reservations.expiresAt, now));
+
+/** Per product, the units other carts' placed orders hold (until their stock step or failure). */
+const heldForOrders = (tx: Db, productIds: string[], cartId: string) =>
+  heldByOtherCarts(tx, productIds, cartId, eq(reservations.expiresAt, ORDER_HOLD_UNTIL));
 
 /**
  * For a command that may raise a reservation: lock the product row first (every reservation increase
@@ -113,16 +121,6 @@ export async function productsForCheckout(tx: Db, productIds: string[], cartId: 
   );
 }
 
-/** Per product, the units other carts' placed orders hold (until their stock step or failure). */
-async function heldForOrders(tx: Db, productIds: string[], cartId: string): Promise<Record<string, number>> {
-  if (productIds.length === 0) return {};
-  const rows = await tx
-    .select({ productId: reservations.productId, units: sql<number>`sum(${reservations.quantity})::int` })
-    .from(reservations)
-    .where(and(inArray(reservations.productId, productIds), ne(reservations.cartId, cartId), eq(reservations.expiresAt, ORDER_HOLD_UNTIL)))
-    .groupBy(reservations.productId);
-  return Object.fromEntries(rows.map((r) => [r.productId, Number(r.units)]));
-}
 
 /** A decrease needs no lock (it only frees units), just the product as it is. */
 export async function productAsIs(tx: Db, productId: string): Promise<ProductSnapshot | null> {

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setDbHandle, type DbHandle } from '@/db/client';
 import { orderProcesses, products, simulatedPayments } from '@/db/schema';
 import { seedDemo } from '@/db/seed';
+import { killChildOnLine } from '@/server/testing/child';
 import { createTestDatabase, testDbKinds } from '@/server/testing/db';
 import { addItem, checkOut, loadCart, openCart } from '../cart/handler';
 import { readStream } from '../eventstore';
@@ -19,31 +19,12 @@ import { runDueOrders, setRunnerDepsForTest, type RunnerDeps } from './runner';
 type Handle = DbHandle & { drop: () => Promise<void>; url?: string };
 
 /** Run the child runner on `orderId` until it says it hangs at `hangAt`, then SIGKILL it. */
-async function killChildAt(url: string, orderId: string, hangAt: 'after_authorize' | 'before_stock'): Promise<string> {
-  // node itself (not the tsx wrapper, which would leave its node child alive after SIGKILL).
-  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'server/testing/order-runner-child.ts'], {
-    env: { ...process.env, CHILD_DATABASE_URL: url, CHILD_ORDER_ID: orderId, CHILD_HANG_AT: hangAt, CHILD_LEASE_MS: '1000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runner child said nothing in 30 s: ${err}`)), 30_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /^(hanging \w+|finished)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    });
-  });
-  child.kill('SIGKILL');
-  await exited;
-  return line;
-}
+const killChildAt = (url: string, orderId: string, hangAt: 'after_authorize' | 'before_stock') =>
+  killChildOnLine(
+    'server/testing/order-runner-child.ts',
+    { CHILD_DATABASE_URL: url, CHILD_ORDER_ID: orderId, CHILD_HANG_AT: hangAt, CHILD_LEASE_MS: '1000' },
+    /^(hanging \w+|finished)$/m,
+  );
 
 describe.each(testDbKinds().filter((k) => k === 'postgres'))('an order runner killed mid-way (database: %s)', (kind) => {
   let h: Handle;

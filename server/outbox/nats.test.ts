@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { killChildOnLine } from '@/server/testing/child';
 import { randomBytes } from 'node:crypto';
 import { eq, isNull, sql } from 'drizzle-orm';
 import { AckPolicy, connect, JSONCodec, type NatsConnection } from 'nats';
@@ -160,35 +160,17 @@ describe.each(kinds.filter((k) => k === 'postgres'))('a relay process killed mid
     const [{ db }] = rowsOf<{ db: string }>(await h.db.execute(sql`select current_database() as db`));
     const url = new URL(process.env.TEST_DATABASE_URL!);
     url.pathname = `/${db}`;
-    // node itself (not the tsx wrapper, which would leave its node child alive after SIGKILL).
-    const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'server/testing/relay-child.ts'], {
-      env: {
-        ...process.env,
+    const line = await killChildOnLine(
+      'server/testing/relay-child.ts',
+      {
         CHILD_DATABASE_URL: url.toString(),
         CHILD_NATS_URL: opts.url,
         CHILD_NATS_STREAM: opts.stream,
         CHILD_NATS_SUBJECT_PREFIX: opts.prefix,
         CHILD_PUBLISH_COUNT: '2',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    const line = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`relay child said nothing in 30 s: ${err}`)), 30_000);
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /^(published .*|nothing)$/m.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[0]);
-        }
-      });
-    });
-    child.kill('SIGKILL');
-    await exited;
+      /^(published .*|nothing)$/m,
+    );
     expect(line).toMatch(/^published /);
     const [, killedId, killedSeq] = line.split(' ');
 
