@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { openDatabase, setDbHandle, type Db, type DbHandle } from '../../db/client';
+import { openDatabase, preparingStatements, setDbHandle, type Db, type DbHandle } from '../../db/client';
 import * as schema from '../../db/schema';
 import { products, streams } from '../../db/schema';
 import { toSnapshot } from '../catalog/queries';
@@ -321,7 +321,7 @@ function openCapturing(url: string, sink: { on: boolean; log: { sql: string; par
       if (sink.on) sink.log.push({ sql: query.trim().replace(/\s+/g, ' '), params: params.map((p) => (p instanceof Date ? p.toISOString() : p)) });
     },
   });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
   const h: DbHandle = { db, kind: 'postgres', close: () => client.end({ timeout: 5 }), exec: async (q) => void (await client.unsafe(q)) };
   setDbHandle(h);
   return h;
