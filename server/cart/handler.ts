@@ -17,7 +17,7 @@ import { cartIntegrationMessages } from './integration';
 import { projectCart } from './projections';
 import { lapsedLines, productAsIs, productForReservation, productsForCheckout, projectReservations } from './reservations';
 import { readTiming } from './timing';
-import { loadState, writeSnapshotsFor } from './snapshots';
+import { loadState, loadStateAfterLock, writeSnapshotsFor } from './snapshots';
 import { currentSchemaVersion } from './upcast';
 
 /** Everything about a request that is not the command itself. */
@@ -62,7 +62,12 @@ function retryable(e: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Build = (tx: Db, state: CartState | null) => Promise<CartCommand>;
+type Build = ((tx: Db, state: CartState | null) => Promise<CartCommand>) & { independentOfState?: boolean };
+
+/** A build that reads nothing of the cart: the handler starts it in the round trip that loads the cart. */
+function independentOfState(fn: (tx: Db) => Promise<CartCommand>): Build {
+  return Object.assign((tx: Db) => fn(tx), { independentOfState: true });
+}
 
 /**
  * Load -> decide -> append(expected version) -> project, in one transaction. The stream row is locked
@@ -125,27 +130,60 @@ type Run = {
   now: () => Date;
 };
 
+/** Starts a query now (drizzle queries run when awaited) and keeps a failure for whoever awaits it. */
+function send<T>(q: PromiseLike<T>): Promise<T> {
+  const p = Promise.resolve(q.then((r) => r));
+  p.catch(() => {}); // awaited later; a failure behind an earlier one in the same pipeline must not go unhandled
+  return p;
+}
+
+/**
+ * Waits for every one of the queries (so none is still to be sent when the transaction ends), then
+ * answers like sequential awaits would: the first failure in the order given, else the results.
+ */
+async function settled<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const out = await Promise.allSettled(ps);
+  for (const o of out) if (o.status === 'rejected') throw o.reason;
+  return out.map((o) => (o as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   const { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now } = run;
-  if (ctx.idempotencyKey) {
-    const claim = await claimCommand<CommandResult>(tx, commandId, streamId, fingerprint);
-    if (!claim.claimed) {
-      if (!claim.sameRequest) {
-        throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.');
+  // Round trips, not statements, bound a command: what does not depend on an answer is sent before it
+  // is awaited, and postgres.js pipelines it on the transaction's connection. PostgreSQL still runs the
+  // statements one after the other in the order sent, each (READ COMMITTED) with a snapshot taken when it
+  // starts, so a read sent behind a lock sees what the lock's holder committed, as if it had waited.
+  const claim = ctx.idempotencyKey ? send(claimCommand<CommandResult>(tx, commandId, streamId, fingerprint)) : undefined;
+  const lock = send(tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update'));
+  const load = send(loadStateAfterLock(tx, cartId, lock.then(([row]) => row?.v ?? null)));
+  // A build that does not read the cart (AddItem: the product's lock and what other carts hold) goes
+  // out with the load, behind the cart's lock as before.
+  const early = build.independentOfState ? send(build(tx, null)) : undefined;
+  const sent = () => Promise.allSettled([claim, lock, load, early]);
+  let state: CartState | null;
+  try {
+    if (claim) {
+      const c = await claim;
+      if (!c.claimed) {
+        if (!c.sameRequest) {
+          throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.');
+        }
+        await sent();
+        return { ...c.result, replayed: true };
       }
-      return { ...claim.result, replayed: true };
     }
+    ({ state } = await load);
+    authorizeWrite(ctx.actor, state, kind);
+    const version = state?.version ?? 0;
+    if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {
+      throw preconditionFailed(ctx.expectedVersion, version);
+    }
+  } catch (e) {
+    await sent();
+    throw e;
   }
-  const [locked] = await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
-  // The locked row holds the stream's version (append claims it in the events' transaction), so the
-  // load need not look it up again; without a row (a new stream) it looks, as before.
-  const { state } = await loadState(tx, cartId, locked ? { version: locked.v } : {});
-  authorizeWrite(ctx.actor, state, kind);
   const version = state?.version ?? 0;
-  if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {
-    throw preconditionFailed(ctx.expectedVersion, version);
-  }
-  const command = await build(tx, state);
+  const command = await (early ?? build(tx, state));
   const newEvents = decide(command, state);
   const toStore = newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) }));
   const appended = await append(tx, streamId, toStore, {
@@ -158,10 +196,6 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   const after = fold(envelopes, state);
   if (!after) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
   await commitStock(tx, newEvents);
-  if (envelopes.length > 0) await projectCart(tx, after, envelopes);
-  await enqueue(tx, cartIntegrationMessages(streamId, after, envelopes, correlationId));
-  await projectReservations(tx, state, envelopes);
-  await writeSnapshotsFor(tx, streamId, state, envelopes);
   const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
   const result: CommandResult = {
     cartId,
@@ -170,8 +204,15 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     ...(checkedOut ? { orderId: checkedOut.data.orderId } : {}),
     cart: after,
   };
-  if (ctx.idempotencyKey) await recordCommandResult(tx, commandId, result);
-  await publishCartChange(tx, { cartId, userId: after.userId, version: after.version, types: envelopes.map((e) => e.type) }); // delivered on commit
+  // The writes after the append depend on no answer of each other: sent together, awaited together.
+  await settled([
+    envelopes.length > 0 ? projectCart(tx, after, envelopes) : undefined,
+    enqueue(tx, cartIntegrationMessages(streamId, after, envelopes, correlationId)),
+    projectReservations(tx, state, envelopes),
+    writeSnapshotsFor(tx, streamId, state, envelopes),
+    ctx.idempotencyKey ? recordCommandResult(tx, commandId, result) : undefined,
+    publishCartChange(tx, { cartId, userId: after.userId, version: after.version, types: envelopes.map((e) => e.type) }), // delivered on commit
+  ]);
   return { ...result, replayed: false };
 }
 
@@ -251,11 +292,17 @@ function reservationClock(ctx: CommandContext) {
 }
 
 export function addItem(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {
-  return handleCartCommand(cartId, 'add', input, ctx, async (tx) => {
-    const { now, reservedUntil } = reservationClock(ctx);
-    const product = await productForReservation(tx, input.productId, cartId, now);
-    return { type: 'AddItem', data: { ...input, product, reservedUntil } };
-  });
+  return handleCartCommand(
+    cartId,
+    'add',
+    input,
+    ctx,
+    independentOfState(async (tx) => {
+      const { now, reservedUntil } = reservationClock(ctx);
+      const product = await productForReservation(tx, input.productId, cartId, now);
+      return { type: 'AddItem', data: { ...input, product, reservedUntil } };
+    }),
+  );
 }
 
 export function changeQuantity(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {
