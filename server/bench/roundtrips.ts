@@ -37,10 +37,12 @@ async function main() {
     const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
     setDbHandle({ db, kind: 'postgres', close: () => client.end(), exec: async (q) => void (await client.unsafe(q)) });
     const ctx = { actor: { userId: ownerOf(7), role: 'shopper' as const } };
-    await addItem(ctx, cartIdOf('ours', 7), { productId: 'ceramic-mug', quantity: 1 });
+    // `idem`: with an Idempotency-Key. The first command prepares the statements on the connection.
+    const withKey = (k: string) => (process.argv[2] === 'idem' ? { ...ctx, idempotencyKey: `${k}-${Date.now()}` } : ctx);
+    await addItem(withKey('warm'), cartIdOf('ours', 7), { productId: 'ceramic-mug', quantity: 1 });
     on = true;
     setImmediate(bump);
-    await addItem(process.argv[2] === 'idem' ? { ...ctx, idempotencyKey: 'k-' + Date.now() } : ctx, cartIdOf('ours', 7), { productId: 'ceramic-mug', quantity: 1 });
+    await addItem(withKey('k'), cartIdOf('ours', 7), { productId: 'ceramic-mug', quantity: 1 });
     on = false;
     clearInterval(tick);
     const turns = [...new Set(log.map((l) => l.turn))];

@@ -10,7 +10,7 @@ import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
 import { toEnvelope } from './envelope';
-import { CART_STREAM_TYPE, cartStreamId, type CartEvent } from './events';
+import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope } from './events';
 import { fold, type CartState } from './evolve';
 import { enqueue } from '../outbox/write';
 import { cartIntegrationMessages } from './integration';
@@ -186,34 +186,69 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   const command = await (early ?? build(tx, state));
   const newEvents = decide(command, state);
   const toStore = newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) }));
-  const appended = await append(tx, streamId, toStore, {
-    streamType: CART_STREAM_TYPE,
-    expectedVersion: state ? version : 'no_stream',
-    metadata: { actor: ctx.actor, correlationId, causationId: ctx.causationId ?? commandId, commandId },
-    occurredAt: now(),
-  });
+  const occurredAt = now();
+  const appending = send(
+    append(tx, streamId, toStore, {
+      streamType: CART_STREAM_TYPE,
+      expectedVersion: state ? version : 'no_stream',
+      metadata: { actor: ctx.actor, correlationId, causationId: ctx.causationId ?? commandId, commandId },
+      occurredAt,
+    }),
+  );
+  const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
+  const [locked] = await lock;
+  // On a stream whose row this transaction holds at the version it loaded, the append cannot find another
+  // version: the events it stores are known before it answers (versions after the loaded one, this
+  // command's time), so the read-model writes go out right behind it, in the same round trip. Checkout
+  // takes its stock first (commitStock) and keeps the step-by-step order.
+  if (state && locked?.v === version && !checkedOut) {
+    const expected = toStore.map((e, i) => toEnvelope({ ...STORED_SHAPE, type: e.type, schemaVersion: e.schemaVersion, data: e.data, streamVersion: version + i + 1, occurredAt }));
+    const expectedAfter = fold(expected, state)!;
+    const expectedResult = commandResult(cartId, expectedAfter, expected, undefined);
+    const [appended] = await settled([appending, ...writeReadModels(tx, run, state, expectedAfter, expected, expectedResult)] as const);
+    const envelopes = appended.events.map(toEnvelope);
+    if (envelopes.length !== expected.length || envelopes.some((e, i) => e.version !== expected[i].version || e.occurredAt !== expected[i].occurredAt)) {
+      throw new Error(`append to ${streamId} stored other versions than the read models were written for`); // never expected: the stream row is locked
+    }
+    return { ...commandResult(cartId, fold(envelopes, state)!, envelopes, undefined), replayed: false };
+  }
+  const appended = await appending;
   const envelopes = appended.events.map(toEnvelope);
   const after = fold(envelopes, state);
   if (!after) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
   await commitStock(tx, newEvents);
-  const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
-  const result: CommandResult = {
+  const result = commandResult(cartId, after, envelopes, checkedOut?.data.orderId);
+  await settled(writeReadModels(tx, run, state, after, envelopes, result));
+  return { ...result, replayed: false };
+}
+
+/** The columns of a stored event that toEnvelope does not read. */
+const STORED_SHAPE = { globalPosition: 0, streamId: '', streamType: CART_STREAM_TYPE, metadata: null as never, recordedAt: new Date(0), transactionId: 0 };
+
+function commandResult(cartId: string, after: CartState, envelopes: CartEventEnvelope[], orderId: string | undefined): CommandResult {
+  return {
     cartId,
     version: after.version,
     events: envelopes.map((e) => ({ type: e.type, version: e.version })),
-    ...(checkedOut ? { orderId: checkedOut.data.orderId } : {}),
+    ...(orderId ? { orderId } : {}),
     cart: after,
   };
-  // The writes after the append depend on no answer of each other: sent together, awaited together.
-  await settled([
+}
+
+/**
+ * The writes after the append (read models, outbox, snapshots, the idempotency record, the live
+ * notification): they depend on no answer of each other, so they are sent together (and awaited together).
+ */
+function writeReadModels(tx: Db, run: Run, state: CartState | null, after: CartState, envelopes: CartEventEnvelope[], result: CommandResult) {
+  const { cartId, streamId, ctx, commandId, correlationId } = run;
+  return [
     envelopes.length > 0 ? projectCart(tx, after, envelopes) : undefined,
     enqueue(tx, cartIntegrationMessages(streamId, after, envelopes, correlationId)),
     projectReservations(tx, state, envelopes),
     writeSnapshotsFor(tx, streamId, state, envelopes),
     ctx.idempotencyKey ? recordCommandResult(tx, commandId, result) : undefined,
     publishCartChange(tx, { cartId, userId: after.userId, version: after.version, types: envelopes.map((e) => e.type) }), // delivered on commit
-  ]);
-  return { ...result, replayed: false };
+  ];
 }
 
 function preconditionFailed(expected: number, actual: number) {
