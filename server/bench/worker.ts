@@ -24,7 +24,7 @@ import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope 
 import { evolve, fold, type CartState } from '../cart/evolve';
 import { addItem } from '../cart/handler';
 import { projectCart } from '../cart/projections';
-import { loadState, writeSnapshotsFor } from '../cart/snapshots';
+import { loadState, loadStateAfterLock, writeSnapshotsFor } from '../cart/snapshots';
 import { currentSchemaVersion } from '../cart/upcast';
 import { append, readStream } from '../eventstore';
 import { benchMeta, benchProducts, cartIdOf, longCartId, middleVersion, prepareDb, CARTS_PER_SET, ownerOf, prng, productIds, quantile, type CartSet } from './common';
@@ -187,15 +187,18 @@ const oursAppend =
 
 /**
  * A command of 10 events. No cart command decides more than one event, so this mirrors the handler's
- * executeCommand step by step with the same modules (lock the stream row, loadState, read products,
- * decide 10 AddItems, append, fold, projectCart, writeSnapshotsFor) in one transaction; products are
- * read with one statement instead of ten.
+ * executeCommand step by step with the same modules, in one transaction and the same round trips: the
+ * stream row's lock with the load behind it (loadStateAfterLock), the products (one statement instead of
+ * ten), decide 10 AddItems, then the append with projectCart and writeSnapshotsFor sent behind it (the
+ * stream is locked, so the stored versions are known before the append answers).
  */
 async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () => number): Promise<number> {
   const streamId = cartStreamId(cartId);
   return db.transaction(async (tx) => {
-    const [locked] = await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
-    const { state } = await loadState(tx, cartId, locked ? { version: locked.v } : {});
+    const lock = tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update').then((r) => r);
+    const loading = loadStateAfterLock(tx, cartId, lock.then(([row]) => row?.v ?? null));
+    lock.catch(() => {});
+    const { state } = await loading;
     if (!state) throw new Error(`no cart ${cartId}`);
     const ids = [...productIds].sort(() => rnd() - 0.5).filter((id) => (state.items.find((l) => l.productId === id)?.quantity ?? 0) < 98).slice(0, 10);
     const rows = await tx.select().from(products).where(inArray(products.id, ids));
@@ -211,17 +214,17 @@ async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () =
       newEvents.push(e);
       draft = evolve(draft, { ...e, version: draft.version + 1, occurredAt: draft.updatedAt } as CartEventEnvelope);
     }
-    const appended = await append(tx, streamId, newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })), {
+    const occurredAt = new Date();
+    const appending = append(tx, streamId, newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })), {
       streamType: CART_STREAM_TYPE,
       expectedVersion: state.version,
       metadata: benchMeta(userId),
-      occurredAt: new Date(),
+      occurredAt,
     });
-    const envelopes = appended.events.map(toEnvelope);
+    const envelopes = newEvents.map((e, i) => ({ ...e, version: state.version + i + 1, occurredAt: occurredAt.toISOString() }) as CartEventEnvelope);
     const after = fold(envelopes, state)!;
-    await projectCart(tx, after, envelopes);
-    await writeSnapshotsFor(tx, streamId, state, envelopes);
-    return envelopes.length;
+    const [appended] = await Promise.all([appending, projectCart(tx, after, envelopes), writeSnapshotsFor(tx, streamId, state, envelopes)]);
+    return appended.events.length;
   });
 }
 
