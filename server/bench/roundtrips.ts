@@ -1,4 +1,5 @@
-// Statement log of one AddItem: every statement the handler sends, grouped by the event-loop turn that
+// Statement log of one AddItem (npx tsx --conditions=react-server server/bench/roundtrips.ts [idem] [--full]): every
+// statement the handler sends on a scratch database, grouped by the event-loop turn that
 // sent it (statements sent in one turn travel together: one round trip).
 import net from 'node:net';
 import { drizzle } from 'drizzle-orm/postgres-js';
@@ -48,7 +49,7 @@ async function main() {
     const turns = [...new Set(log.map((l) => l.turn))];
     console.log(`${log.length} statements, sent in ${turns.length} event-loop turns; ${writes} socket writes (round trips)`);
     for (const [i, t] of turns.entries()) {
-      for (const l of log.filter((x) => x.turn === t)) console.log(`${i + 1}. ${l.sql.length > 150 ? l.sql.slice(0, 147) + '...' : l.sql}`);
+      for (const l of log.filter((x) => x.turn === t)) console.log(`${i + 1}. ${l.sql.length > 150 && !process.argv.includes('--full') ? l.sql.slice(0, 147) + '...' : l.sql}`);
     }
     await client.end();
   } finally {
