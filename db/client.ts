@@ -29,6 +29,35 @@ export type DbHandle = {
   listen?: (channel: string, onPayload: (payload: string) => void, onListen?: () => void) => Promise<() => Promise<void>>;
 };
 
+/**
+ * The postgres.js client as drizzle should see it: every statement prepared. drizzle asks postgres.js
+ * for an unnamed statement (`prepare: false`) unless a query is given a name, and postgres.js then
+ * describes each statement with parameters before running it (Parse/Describe/Flush, wait, then
+ * Bind/Execute): two round trips per statement, and nothing sent behind it until the first comes back,
+ * so no pipelining. Prepared (postgres.js's own default), a statement is parsed once per connection,
+ * runs in one round trip and can be pipelined. Transactions and savepoints get the same client.
+ */
+export function preparingStatements(sql: postgres.Sql): postgres.Sql {
+  type Fn = (...args: unknown[]) => unknown;
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe') {
+        return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+      }
+      if (prop === 'begin' || prop === 'savepoint') {
+        const inner = Reflect.get(target, prop, target) as Fn;
+        // postgres.js reads the callback as the last argument (and counts the arguments): keep their number.
+        return (...args: unknown[]) => {
+          const fn = args[args.length - 1] as (s: postgres.Sql) => unknown;
+          return inner(...args.slice(0, -1), (s: postgres.Sql) => fn(preparingStatements(s)));
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
 export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?: number; connectTimeoutSeconds?: number }): DbHandle {
   if (opts.url) {
     const client = postgres(opts.url, {
@@ -46,7 +75,7 @@ export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?:
       ...({ socket: pgSocketFactory(opts.connectTimeoutSeconds ?? 3) } as object),
       idle_timeout: 30,
     });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const db = drizzlePostgres(preparingStatements(client), { schema }) as unknown as Db;
     return {
       db,
       kind: 'postgres',

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { CARTS_PER_SET, productIds, quantile } from './common';
 
-export type Captured = { sql: string; params: unknown[] }[];
+/** `trip`: statements with the same number were sent together (pipelined), one round trip. */
+export type Captured = { sql: string; params: unknown[]; trip?: number }[];
 
 export const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
 

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { openDatabase, setDbHandle, type Db, type DbHandle } from '../../db/client';
+import { openDatabase, preparingStatements, setDbHandle, type Db, type DbHandle } from '../../db/client';
 import * as schema from '../../db/schema';
 import { products, streams } from '../../db/schema';
 import { toSnapshot } from '../catalog/queries';
@@ -24,7 +24,7 @@ import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope 
 import { evolve, fold, type CartState } from '../cart/evolve';
 import { addItem } from '../cart/handler';
 import { projectCart } from '../cart/projections';
-import { loadState, writeSnapshotsFor } from '../cart/snapshots';
+import { loadState, loadStateAfterLock, writeSnapshotsFor } from '../cart/snapshots';
 import { currentSchemaVersion } from '../cart/upcast';
 import { append, readStream } from '../eventstore';
 import { benchMeta, benchProducts, cartIdOf, longCartId, middleVersion, prepareDb, CARTS_PER_SET, ownerOf, prng, productIds, quantile, type CartSet } from './common';
@@ -187,15 +187,18 @@ const oursAppend =
 
 /**
  * A command of 10 events. No cart command decides more than one event, so this mirrors the handler's
- * executeCommand step by step with the same modules (lock the stream row, loadState, read products,
- * decide 10 AddItems, append, fold, projectCart, writeSnapshotsFor) in one transaction; products are
- * read with one statement instead of ten.
+ * executeCommand step by step with the same modules, in one transaction and the same round trips: the
+ * stream row's lock with the load behind it (loadStateAfterLock), the products (one statement instead of
+ * ten), decide 10 AddItems, then the append with projectCart and writeSnapshotsFor sent behind it (the
+ * stream is locked, so the stored versions are known before the append answers).
  */
 async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () => number): Promise<number> {
   const streamId = cartStreamId(cartId);
   return db.transaction(async (tx) => {
-    const [locked] = await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
-    const { state } = await loadState(tx, cartId, locked ? { version: locked.v } : {});
+    const lock = tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update').then((r) => r);
+    const loading = loadStateAfterLock(tx, cartId, lock.then(([row]) => row?.v ?? null));
+    lock.catch(() => {});
+    const { state } = await loading;
     if (!state) throw new Error(`no cart ${cartId}`);
     const ids = [...productIds].sort(() => rnd() - 0.5).filter((id) => (state.items.find((l) => l.productId === id)?.quantity ?? 0) < 98).slice(0, 10);
     const rows = await tx.select().from(products).where(inArray(products.id, ids));
@@ -211,17 +214,17 @@ async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () =
       newEvents.push(e);
       draft = evolve(draft, { ...e, version: draft.version + 1, occurredAt: draft.updatedAt } as CartEventEnvelope);
     }
-    const appended = await append(tx, streamId, newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })), {
+    const occurredAt = new Date();
+    const appending = append(tx, streamId, newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })), {
       streamType: CART_STREAM_TYPE,
       expectedVersion: state.version,
       metadata: benchMeta(userId),
-      occurredAt: new Date(),
+      occurredAt,
     });
-    const envelopes = appended.events.map(toEnvelope);
+    const envelopes = newEvents.map((e, i) => ({ ...e, version: state.version + i + 1, occurredAt: occurredAt.toISOString() }) as CartEventEnvelope);
     const after = fold(envelopes, state)!;
-    await projectCart(tx, after, envelopes);
-    await writeSnapshotsFor(tx, streamId, state, envelopes);
-    return envelopes.length;
+    const [appended] = await Promise.all([appending, projectCart(tx, after, envelopes), writeSnapshotsFor(tx, streamId, state, envelopes)]);
+    return appended.events.length;
   });
 }
 
@@ -313,15 +316,15 @@ function openOurs(url: string, poolMax: number): DbHandle {
 }
 
 /** A handle whose postgres.js client reports every statement it sends to `sink` while `on()` says so. */
-function openCapturing(url: string, sink: { on: boolean; log: { sql: string; params: unknown[] }[] }): DbHandle {
+function openCapturing(url: string, sink: { on: boolean; turn: number; log: { sql: string; params: unknown[]; trip?: number }[] }): DbHandle {
   const client = postgres(url, {
     max: 1,
     onnotice: () => {},
     debug: (_conn, query, params) => {
-      if (sink.on) sink.log.push({ sql: query.trim().replace(/\s+/g, ' '), params: params.map((p) => (p instanceof Date ? p.toISOString() : p)) });
+      if (sink.on) sink.log.push({ sql: query.trim().replace(/\s+/g, ' '), params: params.map((p) => (p instanceof Date ? p.toISOString() : p)), trip: sink.turn });
     },
   });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
   const h: DbHandle = { db, kind: 'postgres', close: () => client.end({ timeout: 5 }), exec: async (q) => void (await client.unsafe(q)) };
   setDbHandle(h);
   return h;
@@ -337,15 +340,23 @@ async function main() {
   const cleanups: (() => Promise<void>)[] = [];
   try {
     if (scenario === 'capture') {
-      const sink = { on: false, log: [] as { sql: string; params: unknown[] }[] };
+      const sink = { on: false, turn: 0, log: [] as { sql: string; params: unknown[]; trip?: number }[] };
       const h = openCapturing(url, sink);
       cleanups.push(h.close);
       const rnd = prng(42);
       const op: Op = variant === 'ours10' ? (_c, r) => tenEventCommand(h.db, cartIdOf('ours10', 0), ownerOf(0), r) : oursOneEvent('ours');
       await op(0, rnd);
       sink.on = true;
+      // Statements sent in one event-loop turn leave together (postgres.js pipelines them): one round trip.
+      const bump = () => {
+        sink.turn++;
+        if (sink.on) setImmediate(bump);
+      };
+      setImmediate(bump);
       await op(0, rnd);
       sink.on = false;
+      const turns = [...new Set(sink.log.map((l) => l.trip))];
+      for (const l of sink.log) l.trip = turns.indexOf(l.trip) + 1;
       process.stdout.write(JSON.stringify({ statements: sink.log }) + '\n');
       return;
     }

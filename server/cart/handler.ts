@@ -10,16 +10,15 @@ import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
 import { toEnvelope } from './envelope';
-import { CART_STREAM_TYPE, cartStreamId, type CartEvent } from './events';
+import { CART_STREAM_TYPE, cartStreamId, type CartEvent, type CartEventEnvelope } from './events';
 import { fold, type CartState } from './evolve';
 import { enqueue } from '../outbox/write';
 import { cartIntegrationMessages } from './integration';
 import { projectCart } from './projections';
 import { lapsedLines, productAsIs, productForReservation, productsForCheckout, projectReservations } from './reservations';
 import { readTiming } from './timing';
-import { loadState, writeSnapshotsFor } from './snapshots';
+import { loadState, loadStateAfterLock, writeSnapshotsFor } from './snapshots';
 import { currentSchemaVersion } from './upcast';
-import type { CartEventEnvelope } from './events';
 import type { PaymentMethod } from '../orders/events';
 import { driveAfterCheckout, placeOrder, type OrderSummary } from '../orders/place';
 
@@ -65,7 +64,12 @@ function retryable(e: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Build = (tx: Db, state: CartState | null) => Promise<CartCommand>;
+type Build = ((tx: Db, state: CartState | null) => Promise<CartCommand>) & { independentOfState?: boolean };
+
+/** A build that reads nothing of the cart: the handler starts it in the round trip that loads the cart. */
+function independentOfState(fn: (tx: Db) => Promise<CartCommand>): Build {
+  return Object.assign((tx: Db) => fn(tx), { independentOfState: true });
+}
 
 /** Work a command does in its transaction after the cart's events (checkout places the order). */
 export type AfterAppend = (tx: Db, cart: CartState, events: CartEventEnvelope[], meta: { correlationId: string; commandId: string }) => Promise<void>;
@@ -133,54 +137,126 @@ type Run = {
   afterAppend?: AfterAppend;
 };
 
+/** Starts a query now (drizzle queries run when awaited) and keeps a failure for whoever awaits it. */
+function send<T>(q: PromiseLike<T>): Promise<T> {
+  const p = Promise.resolve(q.then((r) => r));
+  p.catch(() => {}); // awaited later; a failure behind an earlier one in the same pipeline must not go unhandled
+  return p;
+}
+
+/**
+ * Waits for every one of the queries (so none is still to be sent when the transaction ends), then
+ * answers like sequential awaits would: the first failure in the order given, else the results.
+ */
+async function settled<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const out = await Promise.allSettled(ps);
+  for (const o of out) if (o.status === 'rejected') throw o.reason;
+  return out.map((o) => (o as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   const { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now, afterAppend } = run;
-  if (ctx.idempotencyKey) {
-    const claim = await claimCommand<CommandResult>(tx, commandId, streamId, fingerprint);
-    if (!claim.claimed) {
-      if (!claim.sameRequest) {
-        throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.');
+  // Round trips, not statements, bound a command: what does not depend on an answer is sent before it
+  // is awaited, and postgres.js pipelines it on the transaction's connection. PostgreSQL still runs the
+  // statements one after the other in the order sent, each (READ COMMITTED) with a snapshot taken when it
+  // starts, so a read sent behind a lock sees what the lock's holder committed, as if it had waited.
+  const claim = ctx.idempotencyKey ? send(claimCommand<CommandResult>(tx, commandId, streamId, fingerprint)) : undefined;
+  const lock = send(tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update'));
+  const load = send(loadStateAfterLock(tx, cartId, lock.then(([row]) => row?.v ?? null)));
+  // A build that does not read the cart (AddItem: the product's lock and what other carts hold) goes
+  // out with the load, behind the cart's lock as before.
+  const early = build.independentOfState ? send(build(tx, null)) : undefined;
+  const sent = () => Promise.allSettled([claim, lock, load, early]);
+  let state: CartState | null;
+  try {
+    if (claim) {
+      const c = await claim;
+      if (!c.claimed) {
+        if (!c.sameRequest) {
+          throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.');
+        }
+        await sent();
+        return { ...c.result, replayed: true };
       }
-      return { ...claim.result, replayed: true };
     }
+    ({ state } = await load);
+    authorizeWrite(ctx.actor, state, kind);
+    const version = state?.version ?? 0;
+    if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {
+      throw preconditionFailed(ctx.expectedVersion, version);
+    }
+  } catch (e) {
+    await sent();
+    throw e;
   }
-  const [locked] = await tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update');
-  // The locked row holds the stream's version (append claims it in the events' transaction), so the
-  // load need not look it up again; without a row (a new stream) it looks, as before.
-  const { state } = await loadState(tx, cartId, locked ? { version: locked.v } : {});
-  authorizeWrite(ctx.actor, state, kind);
   const version = state?.version ?? 0;
-  if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {
-    throw preconditionFailed(ctx.expectedVersion, version);
-  }
-  const command = await build(tx, state);
+  const command = await (early ?? build(tx, state));
   const newEvents = decide(command, state);
   const toStore = newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) }));
-  const appended = await append(tx, streamId, toStore, {
-    streamType: CART_STREAM_TYPE,
-    expectedVersion: state ? version : 'no_stream',
-    metadata: { actor: ctx.actor, correlationId, causationId: ctx.causationId ?? commandId, commandId },
-    occurredAt: now(),
-  });
+  const occurredAt = now();
+  const appending = send(
+    append(tx, streamId, toStore, {
+      streamType: CART_STREAM_TYPE,
+      expectedVersion: state ? version : 'no_stream',
+      metadata: { actor: ctx.actor, correlationId, causationId: ctx.causationId ?? commandId, commandId },
+      occurredAt,
+    }),
+  );
+  const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
+  const [locked] = await lock;
+  // On a stream whose row this transaction holds at the version it loaded, the append cannot find another
+  // version: the events it stores are known before it answers (versions after the loaded one, this
+  // command's time), so the read-model writes go out right behind it, in the same round trip. Checkout
+  // (which places its order after them) keeps the step-by-step order.
+  if (state && locked?.v === version && !checkedOut && !afterAppend) {
+    const expected = toStore.map((e, i) => toEnvelope({ ...STORED_SHAPE, type: e.type, schemaVersion: e.schemaVersion, data: e.data, streamVersion: version + i + 1, occurredAt }));
+    const expectedAfter = fold(expected, state)!;
+    const expectedResult = commandResult(cartId, expectedAfter, expected, undefined);
+    const [appended] = await settled([appending, ...writeReadModels(tx, run, state, expectedAfter, expected, expectedResult)] as const);
+    const envelopes = appended.events.map(toEnvelope);
+    if (envelopes.length !== expected.length || envelopes.some((e, i) => e.version !== expected[i].version || e.occurredAt !== expected[i].occurredAt)) {
+      throw new Error(`append to ${streamId} stored other versions than the read models were written for`); // never expected: the stream row is locked
+    }
+    return { ...commandResult(cartId, fold(envelopes, state)!, envelopes, undefined), replayed: false };
+  }
+  const appended = await appending;
   const envelopes = appended.events.map(toEnvelope);
   const after = fold(envelopes, state);
   if (!after) throw new CartError('not_found', 'cart_not_found', 'Cart not found.');
-  if (envelopes.length > 0) await projectCart(tx, after, envelopes);
-  await enqueue(tx, cartIntegrationMessages(streamId, after, envelopes, correlationId));
-  await projectReservations(tx, state, envelopes);
-  await writeSnapshotsFor(tx, streamId, state, envelopes);
+  const result = commandResult(cartId, after, envelopes, checkedOut?.data.orderId);
+  await settled(writeReadModels(tx, run, state, after, envelopes, result));
+  // Checkout: the order is placed in this transaction (server/orders/place.ts).
   if (afterAppend && envelopes.length > 0) await afterAppend(tx, after, envelopes, { correlationId, commandId });
-  const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
-  const result: CommandResult = {
+  return { ...result, replayed: false };
+}
+
+/** The columns of a stored event that toEnvelope does not read. */
+const STORED_SHAPE = { globalPosition: 0, streamId: '', streamType: CART_STREAM_TYPE, metadata: null as never, recordedAt: new Date(0), transactionId: 0 };
+
+function commandResult(cartId: string, after: CartState, envelopes: CartEventEnvelope[], orderId: string | undefined): CommandResult {
+  return {
     cartId,
     version: after.version,
     events: envelopes.map((e) => ({ type: e.type, version: e.version })),
-    ...(checkedOut ? { orderId: checkedOut.data.orderId } : {}),
+    ...(orderId ? { orderId } : {}),
     cart: after,
   };
-  if (ctx.idempotencyKey) await recordCommandResult(tx, commandId, result);
-  await publishCartChange(tx, { cartId, userId: after.userId, version: after.version, types: envelopes.map((e) => e.type) }); // delivered on commit
-  return { ...result, replayed: false };
+}
+
+/**
+ * The writes after the append (read models, outbox, snapshots, the idempotency record, the live
+ * notification): they depend on no answer of each other, so they are sent together (and awaited together).
+ */
+function writeReadModels(tx: Db, run: Run, state: CartState | null, after: CartState, envelopes: CartEventEnvelope[], result: CommandResult) {
+  const { cartId, streamId, ctx, commandId, correlationId } = run;
+  return [
+    envelopes.length > 0 ? projectCart(tx, after, envelopes) : undefined,
+    enqueue(tx, cartIntegrationMessages(streamId, after, envelopes, correlationId)),
+    projectReservations(tx, state, envelopes),
+    writeSnapshotsFor(tx, streamId, state, envelopes),
+    ctx.idempotencyKey ? recordCommandResult(tx, commandId, result) : undefined,
+    publishCartChange(tx, { cartId, userId: after.userId, version: after.version, types: envelopes.map((e) => e.type) }), // delivered on commit
+  ];
 }
 
 function preconditionFailed(expected: number, actual: number) {
@@ -241,11 +317,17 @@ function reservationClock(ctx: CommandContext) {
 }
 
 export function addItem(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {
-  return handleCartCommand(cartId, 'add', input, ctx, async (tx) => {
-    const { now, reservedUntil } = reservationClock(ctx);
-    const product = await productForReservation(tx, input.productId, cartId, now);
-    return { type: 'AddItem', data: { ...input, product, reservedUntil } };
-  });
+  return handleCartCommand(
+    cartId,
+    'add',
+    input,
+    ctx,
+    independentOfState(async (tx) => {
+      const { now, reservedUntil } = reservationClock(ctx);
+      const product = await productForReservation(tx, input.productId, cartId, now);
+      return { type: 'AddItem', data: { ...input, product, reservedUntil } };
+    }),
+  );
 }
 
 export function changeQuantity(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {

@@ -96,11 +96,13 @@ const heldForOrders = (tx: Db, productIds: string[], cartId: string) =>
  * "stock - held by others" and writing the reservation then happen under one lock: no oversell.
  */
 export async function productForReservation(tx: Db, productId: string, cartId: string, now: Date): Promise<ProductSnapshot | null> {
-  const locked = await lockProducts(tx, [productId]);
-  const product = locked[productId];
+  // Both sent at once (one round trip): the read runs after the lock is taken, with its own snapshot.
+  const [lockedR, heldR] = await Promise.allSettled([lockProducts(tx, [productId]), reservedByOthers(tx, [productId], cartId, now)]);
+  if (lockedR.status === 'rejected') throw lockedR.reason;
+  if (heldR.status === 'rejected') throw heldR.reason;
+  const product = lockedR.value[productId];
   if (!product) return null;
-  const held = await reservedByOthers(tx, [productId], cartId, now);
-  return { ...product, reservedByOthers: held[productId] ?? 0 };
+  return { ...product, reservedByOthers: heldR.value[productId] ?? 0 };
 }
 
 /** Checkout: lock the lines' products in id order and say what other carts hold of each. */

@@ -1,8 +1,8 @@
 import 'server-only';
-import { and, asc, eq, gte, lte, max, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, lte, max, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { events, snapshots } from '@/db/schema';
+import { events, snapshots, streams } from '@/db/schema';
 import { lastVersion, readStream, type StoredEvent } from '../eventstore';
 import { toStored } from '../eventstore/append';
 import { log } from '../log';
@@ -118,7 +118,7 @@ function usableSnapshot(streamId: string, cartId: string, row: { version: number
  * to `target`, in one statement: the events are read from the snapshot's own version on (from version 1
  * without one), and the snapshot is joined to the event of its version, so only the first row carries it.
  */
-function snapshotAndEvents(db: Db, streamId: string, target: number) {
+function snapshotAndEvents(db: Db, streamId: string, target: number | SQL) {
   const newestSnapshot = db
     .select({ version: max(snapshots.version) })
     .from(snapshots)
@@ -177,18 +177,50 @@ export async function loadState(
       : await lastVersion(db, streamId, { toVersion: opts.toVersion, until: opts.until });
   if (target === 0) return { state: null, events: [], snapshotVersion: 0 };
   if (opts.useSnapshots !== false) {
-    const rows = await snapshotAndEvents(db, streamId, target);
-    const first = rows[0];
-    if (first && first.snapshotState === null && first.event.streamVersion === 1) {
-      return folded(rows.map((r) => toStored(r.event)), null);
-    }
-    if (first && first.snapshotState !== null) {
-      const snapshot = usableSnapshot(streamId, cartId, { version: first.event.streamVersion, state: first.snapshotState });
-      if (snapshot) return folded(rows.slice(1).map((r) => toStored(r.event)), snapshot);
-    }
-    // An unusable snapshot (or, never expected, a snapshot without its event): fold from the first event.
+    const state = fromSnapshotAndEvents(streamId, cartId, await snapshotAndEvents(db, streamId, target));
+    if (state) return state;
   }
   return folded(await readStream(db, streamId, { toVersion: target }), null);
+}
+
+type SnapshotAndEventsRow = Awaited<ReturnType<typeof snapshotAndEvents>>[number];
+
+function fromSnapshotAndEvents(streamId: string, cartId: string, rows: SnapshotAndEventsRow[]): LoadedState | null {
+  const first = rows[0];
+  if (first && first.snapshotState === null && first.event.streamVersion === 1) {
+    return folded(rows.map((r) => toStored(r.event)), null);
+  }
+  if (first && first.snapshotState !== null) {
+    const snapshot = usableSnapshot(streamId, cartId, { version: first.event.streamVersion, state: first.snapshotState });
+    if (snapshot) return folded(rows.slice(1).map((r) => toStored(r.event)), snapshot);
+  }
+  // An unusable snapshot (or, never expected, a snapshot without its event): fold from the first event.
+  return null;
+}
+
+/**
+ * The cart at its latest version, for a command that has just sent `select ... for update` on the
+ * stream's row (`locked`: that row's version, null without a row). The snapshot-and-events read is sent
+ * right behind the lock, without waiting for it (one round trip for both): PostgreSQL runs it once the
+ * lock is held, with a snapshot of its own, so reading the version from the streams row in it finds
+ * what the lock returns. Without a streams row it answers like loadState.
+ */
+export async function loadStateAfterLock(db: Db, cartId: string, locked: Promise<number | null>): Promise<LoadedState> {
+  const streamId = cartStreamId(cartId);
+  const current = sql`(select ${streams.version} from ${streams} where ${streams.streamId} = ${streamId})`;
+  const [version, rows] = await settledPair(locked, snapshotAndEvents(db, streamId, current).then((r) => r));
+  if (version === null) return loadState(db, cartId);
+  const state = fromSnapshotAndEvents(streamId, cartId, rows);
+  if (state) return state;
+  return folded(await readStream(db, streamId, { toVersion: version }), null);
+}
+
+/** Both settled (neither still running), then the first failure or both results. */
+async function settledPair<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 function folded(stored: StoredEvent[], snapshot: { version: number; state: CartState } | null): LoadedState {

@@ -611,9 +611,18 @@ function writeReport(r: {
   const one = r.scripts.ours;
   if (one) {
     L.push('## Where the time goes (one AddItem command)', '');
-    L.push(`The handler sends **${one.statements.length} statements, each its own round trip**, for one single-event command:`, '');
+    const trips = new Set(one.statements.map((s, i) => s.trip ?? -i)).size;
+    L.push(
+      `The handler sends **${one.statements.length} statements in ${trips} round trips** for one single-event command (statements`,
+      'with the same number leave together: postgres.js pipelines what the handler sends before awaiting an answer, and',
+      'PostgreSQL runs them one after the other in that order; every statement is prepared once per connection):',
+      '',
+    );
     L.push('```sql');
-    for (const s of one.statements) L.push(s.sql.length > 160 ? s.sql.slice(0, 157) + '...' : s.sql);
+    for (const s of one.statements) {
+      const text = `${s.trip ?? '?'}. ${s.sql}`;
+      L.push(text.length > 160 ? text.slice(0, 157) + '...' : text);
+    }
     L.push('```', '');
     L.push('The pgbench script generated from them (1-event command; the 10-event one is in benchmarks.json):', '', '```text', one.script.trim(), '```', '');
     const last = Object.entries(r.pgbenchRuns)
@@ -649,22 +658,23 @@ function writeReport(r: {
       busy
         ? `idle only ${(idle * 100).toFixed(0)} % of the time, i.e. CPU-bound, not waiting for the database: the gap to the ceiling is the`
         : `idle ${Number.isFinite(idle) ? (idle * 100).toFixed(0) + ' %' : '(not profiled)'} of the time (waiting for the database); what is not idle is the`,
-      'Node-side cost per statement (the socket write system call for each of the 10 statements, drizzle building SQL',
-      'objects per query, postgres.js parsing results, GC) times 10 statements per command, competing for 2 shared cores',
-      'with PostgreSQL and with the other processes on the machine. With a load average far above the core count, a',
-      "single-threaded client gets a small share of a core, so the ratio here is a lower bound; rerun on a quiet machine",
-      '(load average < 2) before drawing conclusions from the absolute values.',
+      'Node-side cost per statement and per round trip (a socket write system call for each round trip, drizzle building',
+      'SQL objects per query, postgres.js parsing results, GC), competing for 2 shared cores with PostgreSQL and with the',
+      'other processes on the machine. With a load average far above the core count, a single-threaded client gets a',
+      "small share of a core, so the ratio here is a lower bound; rerun on a quiet machine (load average < 2) before",
+      'drawing conclusions from the absolute values. The pgbench script sends the same statements one round trip each;',
+      'what both wait on is the lock of the product row (every AddItem of a product queues on it until commit, so 14',
+      'products bound the rate) and the commit of a transaction that ran NOTIFY (PostgreSQL commits those one at a time).',
       '',
-      'What would close the gap (input for the next session, not done here, in order of expected effect):',
-      '1. Fewer statements per command. `lastVersion` is redundant right after the `for update` read of `streams.version`',
-      '   (the locked row holds the version); the snapshot and the events after it can be one statement (`union all` or a',
-      '   lateral join); the product read can run before the transaction. The writes (`streams` update, events insert,',
-      '   `carts` upsert) can be one statement with data-modifying CTEs, or one call of a server-side function as Emmett',
-      "   does with `emt_append_to_stream`. 10 round trips could become 4 (begin + lock, load, write, commit) or 3.",
-      '2. Less Node work per statement: reuse drizzle prepared queries (`.prepare()`) for the fixed statements so the SQL is',
-      '   not rebuilt per call, and skip `returning` of all event columns when the caller only needs positions.',
-      '3. Pipelining: statements that do not depend on each other (the product read and the load) issued together are sent',
-      '   by postgres.js in one write.',
+      'What the command path does about round trips: the append is one statement (a data-modifying CTE claims the versions',
+      'on the streams row and inserts the events); the stream lock, the load behind it and AddItem\'s product lock and',
+      'reservation read go out together; on a locked stream the append and the writes after it (read models, outbox,',
+      'snapshots, idempotency record, NOTIFY) go out together; statements that do nothing (an empty outbox enqueue, a',
+      'snapshot when no boundary is crossed) are not sent. Left to try, in order of expected effect:',
+      '1. Less Node work per statement: drizzle builds each query anew (`is()` checks, SQL chunks); raw `sql` templates or',
+      '   queries built once for the fixed statements, and skipping `returning` of all event columns.',
+      '2. One statement for the writes after the append (carts, reservations, NOTIFY as CTEs of the append), and BEGIN sent',
+      '   with the first statements instead of on its own (postgres.js awaits it).',
       '',
     );
   }

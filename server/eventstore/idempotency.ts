@@ -10,20 +10,25 @@ export type Claim<R> = { claimed: true } | { claimed: false; result: R; sameRequ
  * blocks on the unique key until the first commits, then finds its result; if the first rolls back,
  * the duplicate claims the id itself.
  */
-export async function claimCommand<R>(
+export function claimCommand<R>(
   tx: Db,
   commandId: string,
   streamId: string,
   fingerprint: string,
 ): Promise<Claim<R>> {
-  const inserted = await tx
+  // Sent at once (not at the first await of an async function), so a caller that goes on to send the
+  // command's next statements without waiting gets them run after this one, in order.
+  const inserted = tx
     .insert(commands)
     .values({ commandId, streamId, fingerprint })
     .onConflictDoNothing()
-    .returning({ commandId: commands.commandId });
-  if (inserted.length > 0) return { claimed: true };
-  const [row] = await tx.select().from(commands).where(eq(commands.commandId, commandId));
-  return { claimed: false, result: row.result as R, sameRequest: row.fingerprint === fingerprint };
+    .returning({ commandId: commands.commandId })
+    .then((rows) => rows);
+  return inserted.then(async (rows): Promise<Claim<R>> => {
+    if (rows.length > 0) return { claimed: true };
+    const [row] = await tx.select().from(commands).where(eq(commands.commandId, commandId));
+    return { claimed: false, result: row.result as R, sameRequest: row.fingerprint === fingerprint };
+  });
 }
 
 export async function recordCommandResult(tx: Db, commandId: string, result: unknown): Promise<void> {
