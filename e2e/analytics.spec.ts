@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type APIRequestContext } from '@playwright/test';
 import { apiAs, json } from './fixtures/api';
 import { signInAs } from './fixtures/shop';
 import { productWithStock } from './api/helpers';
@@ -13,8 +13,23 @@ type Dashboard = {
 // The dashboard draws what GET /api/admin/analytics returns (its figures are checked against the
 // events in server/analytics/funnel.test.ts); here: a checkout shows up in it, and each chart has a
 // table with the same figures.
+/** Waits until the dashboard's asynchronous projections have handled every committed event (GET /api/metrics). */
+async function caughtUp(api: APIRequestContext) {
+  await expect
+    .poll(
+      async () => {
+        const text = await (await api.get('/api/metrics')).text();
+        return ['cart-funnel', 'sales-daily'].map((s) => new RegExp(`^eventcart_subscriber_lag_events\\{subscriber="${s}"\\} (\\d+)`, 'm').exec(text)?.[1]);
+      },
+      { timeout: 15_000 },
+    )
+    .toEqual(['0', '0']);
+}
+
 test('an order shows up in the dashboard, whose tables match the API', async ({ page, baseURL }) => {
   const adminApi = await apiAs(baseURL!, 'admin');
+  // Earlier specs' events may still be on their way into the projections: start from a settled dashboard.
+  await caughtUp(adminApi);
   const before = await json<Dashboard>(await adminApi.get('/api/admin/analytics'));
 
   const bob = await apiAs(baseURL!, 'bob');

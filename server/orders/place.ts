@@ -57,7 +57,8 @@ export async function driveAfterCheckout(orderId: string): Promise<OrderSummary>
       state = await runOrder(deps, orderId, { deadline });
       if (!state || terminal(state.status) || Date.now() > deadline) break;
       const row = await processRow(deps.db, orderId);
-      const heldElsewhere = !!row?.lockedBy && row.lockedBy !== deps.workerId && !!row.lockedUntil && row.lockedUntil > deps.now();
+      // runOrder returns without a lease of its own: one held now is another runner's.
+      const heldElsewhere = !!row?.lockedBy && !!row.lockedUntil && row.lockedUntil > deps.now();
       if (!heldElsewhere) break; // waiting for a retry's backoff: the background runner goes on
       await new Promise((r) => setTimeout(r, 50));
     }

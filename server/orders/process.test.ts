@@ -260,6 +260,17 @@ describe.each(testDbKinds())('checkout as an order process on %s', (kind: TestDb
     expect((await loadCart(h.db, cartId)).state?.status).toBe('open');
   });
 
+  it('the same checkout sent twice at once with one Idempotency-Key: one order, and both answers say it is confirmed', async () => {
+    const { ctx, cartId } = await filledCart();
+    const keyed = { ...ctx, idempotencyKey: `saga-${cartId}` };
+    const [a, b] = await Promise.all([checkOut(keyed, cartId), checkOut(keyed, cartId)]);
+    expect(a.orderId).toBe(b.orderId);
+    expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
+    expect(a.order).toEqual(b.order);
+    expect(a.order?.status).toBe('confirmed');
+    expect(await paymentsOf(h, a.orderId!)).toHaveLength(1);
+  });
+
   it('two runners on one due order: the lease lets one work; the other returns without a step', async () => {
     const { ctx, cartId } = await filledCart();
     let release!: () => void;
@@ -267,7 +278,9 @@ describe.each(testDbKinds())('checkout as an order process on %s', (kind: TestDb
     const first = deps(h, { beforeAction: async (action) => (action === 'authorize_payment' ? gate : undefined) });
     setRunnerDepsForTest(first);
     const pending = checkOut(ctx, cartId);
-    await expect.poll(async () => (await h.db.select().from(orderProcesses).where(eq(orderProcesses.cartId, cartId)))[0]?.lockedBy, { timeout: 10_000 }).toBe(first.workerId);
+    await expect
+      .poll(async () => (await h.db.select().from(orderProcesses).where(eq(orderProcesses.cartId, cartId)))[0]?.lockedBy, { timeout: 10_000 })
+      .toMatch(new RegExp(`^${first.workerId}#`));
     const [{ orderId }] = await h.db.select({ orderId: orderProcesses.orderId }).from(orderProcesses).where(eq(orderProcesses.cartId, cartId));
     const second = deps(h);
     expect(await runOrder(second, orderId)).toMatchObject({ status: 'placed' });

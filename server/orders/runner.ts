@@ -231,11 +231,15 @@ function givenUp(action: 'authorize_payment' | 'commit_stock' | 'confirm', err: 
 
 export type RunOptions = { deadline?: number };
 
+let runs = 0;
+
 /**
  * Drive one order as far as it goes: until it is confirmed or failed, a step has to wait for a retry,
  * another runner holds it, or the deadline (ms since epoch) passes. Returns the process as it is then.
  */
-export async function runOrder(deps: RunnerDeps, orderId: string, opts: RunOptions = {}): Promise<OrderState | null> {
+export async function runOrder(runner: RunnerDeps, orderId: string, opts: RunOptions = {}): Promise<OrderState | null> {
+  // Each run claims under a name of its own: two runs in one process (a checkout and its repeat) are two runners.
+  const deps = { ...runner, workerId: `${runner.workerId}#${++runs}` };
   if (!(await claim(deps, orderId))) return (await loadOrder(deps.db, orderId)).state;
   for (;;) {
     const { state } = await loadOrder(deps.db, orderId);
