@@ -5,7 +5,7 @@ import type { CartEventEnvelope } from '../cart/events';
 import type { CartState } from '../cart/evolve';
 import type { PaymentMethod } from './events';
 import { terminal, type OrderFailure, type OrderStatus } from './evolve';
-import { executeOrderCommand } from './store';
+import { executeOrderCommand, loadOrder, processRow } from './store';
 
 /** How far an order got, as checkout answers and the order page shows it. */
 export type OrderSummary = { orderId: string; status: OrderStatus; attempt: number; failure: OrderFailure | null };
@@ -45,8 +45,8 @@ export function placeOrder(ctx: CommandContext, paymentMethod: PaymentMethod) {
  * agree. Whatever is left (a slow provider, a crash) the background runner finishes.
  */
 export async function driveAfterCheckout(orderId: string): Promise<OrderSummary> {
+  // Imported here, not at the top: the runner imports the cart handler, which imports this module.
   const { defaultRunnerDeps, readOrderEnv, runOrder } = await import('./runner');
-  const { loadOrder, processRow } = await import('./store');
   const deps = defaultRunnerDeps();
   const wait = deps.checkoutWaitMs ?? readOrderEnv().ORDER_CHECKOUT_WAIT;
   const deadline = Date.now() + wait;
