@@ -1,7 +1,7 @@
 import http from 'node:http';
 import fc from 'fast-check';
 import type { APIRequestContext, APIResponse } from '@playwright/test';
-import { createCart, expect, expectError, expectOk, rawJson, test, type Cart, type CommandBody } from './helpers';
+import { createCart, expect, expectError, expectOk, productWithStock, rawJson, test, type Cart, type CommandBody } from './helpers';
 
 // Property-based fuzzing of the JSON API against the running app. fast-check generates requests to
 // every JSON route (random methods, path ids, query strings, headers and bodies: JSON, arbitrary values,
@@ -556,7 +556,9 @@ test.describe('body size limit (64 KB)', () => {
   test('64 KB + 1 byte answers 413 on every command; exactly 64 KB of valid JSON is accepted', async ({ as }) => {
     const alice = await as('alice');
     const cartId = (await createCart(alice)).cartId;
-    const add = '{"productId":"gooseneck-kettle","quantity":1}';
+    // The suite shares the demo stock (and holds it in carts): a product that still has a unit to add.
+    const product = (await productWithStock(alice, 'gooseneck-kettle', 1)).id;
+    const add = `{"productId":"${product}","quantity":1}`;
     const over = paddedJson(add, MAX_BODY + 1);
     expect(Buffer.byteLength(over)).toBe(65_537);
 
@@ -624,7 +626,8 @@ test.describe('prototype pollution', () => {
     expect((await expectOk<Cart>(await alice.get(`/api/carts/${cartId}`))).version).toBe(1);
 
     // Later requests still behave: nothing gained a "polluted" property, defaults are still defaults.
-    const added = await expectOk<CommandBody>(await alice.post(`/api/carts/${cartId}/items`, { data: { productId: 'gooseneck-kettle', quantity: 1 } }));
+    const inStock = (await productWithStock(alice, 'gooseneck-kettle', 1)).id;
+    const added = await expectOk<CommandBody>(await alice.post(`/api/carts/${cartId}/items`, { data: { productId: inStock, quantity: 1 } }));
     expect(added.version).toBe(2);
     const fresh = await expectOk<CommandBody>(await alice.post('/api/carts'), 201);
     expect(fresh.cart.currency).toBe('EUR');
