@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { getDb, type Db } from '@/db/client';
+import { getDb, getDbHandle, type Db } from '@/db/client';
 import { carts, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
@@ -15,7 +15,7 @@ import { fold, type CartState } from './evolve';
 import { enqueue } from '../outbox/write';
 import { cartIntegrationMessages } from './integration';
 import { projectCart } from './projections';
-import { lapsedLines, productAsIs, productForReservation, productsForCheckout, projectReservations } from './reservations';
+import { lapsedLines, productAsIs, productForReservation, productsForCheckout, projectReservations, requireAvailable, STOCK_CHANGED } from './reservations';
 import { readTiming } from './timing';
 import { loadState, loadStateAfterLock, writeSnapshotsFor } from './snapshots';
 import { currentSchemaVersion } from './upcast';
@@ -56,19 +56,26 @@ export async function loadCart(db: Db, cartId: string, opts: { toVersion?: numbe
 const MAX_ATTEMPTS = 8;
 const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, deadlock
 
+const pgCode = (e: unknown): string | undefined =>
+  (e as { code?: string; cause?: { code?: string } })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
+
 function retryable(e: unknown): boolean {
   if (e instanceof ConcurrencyError) return true;
-  const code = (e as { code?: string; cause?: { code?: string } })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
+  const code = pgCode(e);
   return code !== undefined && RETRYABLE_PG.has(code);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Build = ((tx: Db, state: CartState | null) => Promise<CartCommand>) & { independentOfState?: boolean };
+/**
+ * Reads what a command needs besides the cart. `lock`: take the product lock now (see
+ * productForReservation); without it the handler checks the stock again among the writes.
+ */
+type Build = ((tx: Db, state: CartState | null, opts: { lock: boolean }) => Promise<CartCommand>) & { independentOfState?: boolean };
 
 /** A build that reads nothing of the cart: the handler starts it in the round trip that loads the cart. */
-function independentOfState(fn: (tx: Db) => Promise<CartCommand>): Build {
-  return Object.assign((tx: Db) => fn(tx), { independentOfState: true });
+function independentOfState(fn: (tx: Db, opts: { lock: boolean }) => Promise<CartCommand>): Build {
+  return Object.assign((tx: Db, _state: CartState | null, opts: { lock: boolean }) => fn(tx, opts), { independentOfState: true });
 }
 
 /** Work a command does in its transaction after the cart's events (checkout places the order). */
@@ -98,10 +105,18 @@ export async function handleCartCommand(
   const correlationId = ctx.correlationId ?? randomUUID();
   const now = ctx.now ?? (() => new Date());
 
-  const run = { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now, afterAppend };
+  // On PostgreSQL a command of its own transaction reads the product without its lock and checks again
+  // among the writes (see productForReservation). Inside a caller's transaction a failed check could not be
+  // retried, and PGlite runs one transaction at a time anyway: there the lock is taken first.
+  const lateStockCheck = !tx && getDbHandle().kind === 'postgres';
+  const run: Run = { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now, afterAppend, lateStockCheck, inCallersTransaction: tx !== undefined };
   const started = performance.now();
   try {
     const result = await attempts(db, run, tx);
+    // The live notification of a command in its own transaction goes out after the commit, in a statement
+    // of its own: a transaction that runs NOTIFY holds a database-wide lock through its commit's flush to
+    // disk, so every notifying command would commit one after another instead of sharing flushes.
+    if (!tx && !result.replayed) await notifyLive(db, cartId, result);
     recordCommand(kind, (performance.now() - started) / 1000, { eventsAppended: result.replayed ? 0 : result.events.length });
     return result;
   } catch (e) {
@@ -117,6 +132,12 @@ async function attempts(db: Db, run: Run, tx?: Db): Promise<HandledCommand> {
       return await db.transaction((tx) => executeCommand(tx, run));
     } catch (e) {
       if (e instanceof ConcurrencyError && run.ctx.expectedVersion !== undefined) throw preconditionFailed(run.ctx.expectedVersion, e.actual);
+      if (pgCode(e) === STOCK_CHANGED && run.lateStockCheck && attempt < MAX_ATTEMPTS) {
+        // The product changed between the read and the check: run again, this time with the lock first.
+        run.lateStockCheck = false;
+        recordRetry();
+        continue;
+      }
       if (!retryable(e) || attempt >= MAX_ATTEMPTS) throw e;
       recordRetry();
       await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
@@ -135,6 +156,10 @@ type Run = {
   correlationId: string;
   now: () => Date;
   afterAppend?: AfterAppend;
+  /** Read products without their lock and check the stock again among the writes (set per attempt). */
+  lateStockCheck: boolean;
+  /** The command runs inside a transaction of its caller's (which sends its notifications). */
+  inCallersTransaction: boolean;
 };
 
 /** Starts a query now (drizzle queries run when awaited) and keeps a failure for whoever awaits it. */
@@ -161,12 +186,13 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   // statements one after the other in the order sent, each (READ COMMITTED) with a snapshot taken when it
   // starts, so a read sent behind a lock sees what the lock's holder committed, as if it had waited.
   const claim = ctx.idempotencyKey ? send(claimCommand<CommandResult>(tx, commandId, streamId, fingerprint)) : undefined;
-  const lock = send(tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update'));
-  const load = send(loadStateAfterLock(tx, cartId, lock.then(([row]) => row?.v ?? null)));
+  const locking = send(tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update'));
+  const load = send(loadStateAfterLock(tx, cartId, locking.then(([row]) => row?.v ?? null)));
   // A build that does not read the cart (AddItem: the product's lock and what other carts hold) goes
   // out with the load, behind the cart's lock as before.
-  const early = build.independentOfState ? send(build(tx, null)) : undefined;
-  const sent = () => Promise.allSettled([claim, lock, load, early]);
+  const lock = { lock: !run.lateStockCheck };
+  const early = build.independentOfState ? send(build(tx, null, lock)) : undefined;
+  const sent = () => Promise.allSettled([claim, locking, load, early]);
   let state: CartState | null;
   try {
     if (claim) {
@@ -190,10 +216,12 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     throw e;
   }
   const version = state?.version ?? 0;
-  const command = await (early ?? build(tx, state));
+  const command = await (early ?? build(tx, state, lock));
   const newEvents = decide(command, state);
   const toStore = newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) }));
   const occurredAt = now();
+  // Sent before the append, so a failed check leaves nothing behind it standing.
+  const checking = run.lateStockCheck ? stockCheck(tx, run, command, state, newEvents) : undefined;
   const appending = send(
     append(tx, streamId, toStore, {
       streamType: CART_STREAM_TYPE,
@@ -203,7 +231,7 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     }),
   );
   const checkedOut = newEvents.find((e) => e.type === 'CartCheckedOut');
-  const [locked] = await lock;
+  const [locked] = await locking;
   // On a stream whose row this transaction holds at the version it loaded, the append cannot find another
   // version: the events it stores are known before it answers (versions after the loaded one, this
   // command's time), so the read-model writes go out right behind it, in the same round trip. Checkout
@@ -212,13 +240,14 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     const expected = toStore.map((e, i) => toEnvelope({ ...STORED_SHAPE, type: e.type, schemaVersion: e.schemaVersion, data: e.data, streamVersion: version + i + 1, occurredAt }));
     const expectedAfter = fold(expected, state)!;
     const expectedResult = commandResult(cartId, expectedAfter, expected, undefined);
-    const [appended] = await settled([appending, ...writeReadModels(tx, run, state, expectedAfter, expected, expectedResult)] as const);
+    const [, appended] = await settled([checking, appending, ...writeReadModels(tx, run, state, expectedAfter, expected, expectedResult)] as const);
     const envelopes = appended.events.map(toEnvelope);
     if (envelopes.length !== expected.length || envelopes.some((e, i) => e.version !== expected[i].version || e.occurredAt !== expected[i].occurredAt)) {
       throw new Error(`append to ${streamId} stored other versions than the read models were written for`); // never expected: the stream row is locked
     }
     return { ...commandResult(cartId, fold(envelopes, state)!, envelopes, undefined), replayed: false };
   }
+  await checking;
   const appended = await appending;
   const envelopes = appended.events.map(toEnvelope);
   const after = fold(envelopes, state);
@@ -228,6 +257,20 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   // Checkout: the order is placed in this transaction (server/orders/place.ts).
   if (afterAppend && envelopes.length > 0) await afterAppend(tx, after, envelopes, { correlationId, commandId });
   return { ...result, replayed: false };
+}
+
+/**
+ * A command that raises a reservation on an unlocked read: the product's lock and the check again
+ * (requireAvailable), for the whole line the cart will hold, at the clock of this moment.
+ */
+function stockCheck(tx: Db, run: Run, command: CartCommand, state: CartState | null, newEvents: CartEvent[]): Promise<void> | undefined {
+  if (command.type !== 'AddItem' && command.type !== 'ChangeQuantity') return undefined;
+  const product = command.data.product;
+  const raises = newEvents.some((e) => (e.type === 'ItemAdded' || e.type === 'ItemQuantityChanged') && e.data.reservedUntil);
+  if (!product || !raises) return undefined;
+  const current = state?.items.find((l) => l.productId === product.productId)?.quantity ?? 0;
+  const quantity = command.type === 'AddItem' ? current + command.data.quantity : command.data.quantity;
+  return send(requireAvailable(tx, { product, cartId: run.cartId, now: run.now(), quantity }));
 }
 
 /** The columns of a stored event that toEnvelope does not read. */
@@ -243,6 +286,11 @@ function commandResult(cartId: string, after: CartState, envelopes: CartEventEnv
   };
 }
 
+/** Tells the live listeners (server/live) that the cart changed; they fetch it themselves. */
+function notifyLive(db: Db, cartId: string, result: CommandResult) {
+  return publishCartChange(db, { cartId, userId: result.cart.userId, version: result.version, types: result.events.map((e) => e.type) });
+}
+
 /**
  * The writes after the append (read models, outbox, snapshots, the idempotency record, the live
  * notification): they depend on no answer of each other, so they are sent together (and awaited together).
@@ -255,7 +303,8 @@ function writeReadModels(tx: Db, run: Run, state: CartState | null, after: CartS
     projectReservations(tx, state, envelopes),
     writeSnapshotsFor(tx, streamId, state, envelopes),
     ctx.idempotencyKey ? recordCommandResult(tx, commandId, result) : undefined,
-    publishCartChange(tx, { cartId, userId: after.userId, version: after.version, types: envelopes.map((e) => e.type) }), // delivered on commit
+    // In a caller's transaction: delivered on its commit (else handleCartCommand sends it after ours).
+    run.inCallersTransaction ? notifyLive(tx, cartId, result) : undefined,
   ];
 }
 
@@ -322,20 +371,20 @@ export function addItem(ctx: CommandContext, cartId: string, input: { productId:
     'add',
     input,
     ctx,
-    independentOfState(async (tx) => {
+    independentOfState(async (tx, lock) => {
       const { now, reservedUntil } = reservationClock(ctx);
-      const product = await productForReservation(tx, input.productId, cartId, now);
+      const product = await productForReservation(tx, input.productId, cartId, now, lock);
       return { type: 'AddItem', data: { ...input, product, reservedUntil } };
     }),
   );
 }
 
 export function changeQuantity(ctx: CommandContext, cartId: string, input: { productId: string; quantity: number }) {
-  return handleCartCommand(cartId, 'change', input, ctx, async (tx, state) => {
+  return handleCartCommand(cartId, 'change', input, ctx, async (tx, state, lock) => {
     const { now, reservedUntil } = reservationClock(ctx);
     const current = state?.items.find((l) => l.productId === input.productId)?.quantity ?? 0;
     // Only an increase takes units (and the product lock); a decrease just frees some.
-    const product = input.quantity > current ? await productForReservation(tx, input.productId, cartId, now) : await productAsIs(tx, input.productId);
+    const product = input.quantity > current ? await productForReservation(tx, input.productId, cartId, now, lock) : await productAsIs(tx, input.productId);
     return { type: 'ChangeQuantity', data: { ...input, product, reservedUntil } };
   });
 }

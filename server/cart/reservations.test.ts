@@ -9,6 +9,7 @@ import { readStream } from '../eventstore';
 import { toAppError } from '../http/errors';
 import { cartStreamId } from './events';
 import { abandonCart, addItem, changeQuantity, checkOut, loadCart, openCart, removeItem, type CommandContext } from './handler';
+import { requireAvailable, STOCK_CHANGED } from './reservations';
 import { sweep } from './sweeper';
 
 // Reservations, abandonment and expiry against a real database (PGlite; PostgreSQL with TEST_DATABASE_URL).
@@ -39,6 +40,9 @@ const stockOf = async (h: Handle, id: string) => (await h.db.select({ stock: pro
 const availableOf = async (h: Handle, id: string, now: Date) => (await listProducts(h.db, now)).find((p) => p.id === id)!.available;
 const setStock = (h: Handle, id: string, stock: number) => h.db.update(products).set({ stock, initialStock: stock }).where(eq(products.id, id));
 const typesOf = async (h: Handle, cartId: string) => (await readStream(h.db, cartStreamId(cartId))).map((e) => e.type);
+
+const priceOf = async (h: Handle, id: string) => (await h.db.select({ p: products.priceCents }).from(products).where(eq(products.id, id)))[0].p;
+const codeOf = (e: unknown) => (e as { code?: string }).code ?? (e as { cause?: { code?: string } }).cause?.code;
 
 /** No product has more units held by live reservations than it has in stock. */
 async function expectNoOverReservation(h: Handle, now: Date) {
@@ -88,6 +92,23 @@ describe.each(testDbKinds())('stock reservations on %s', (kind) => {
     await removeItem(at(ctx, plus(T0, 9 * MIN)), cartId, { productId: 'gooseneck-kettle' });
     expect(await held(h, cartId)).toEqual([]);
     expect(await availableOf(h, 'gooseneck-kettle', plus(T0, 9 * MIN))).toBe(12);
+  });
+
+  it('the late stock check (migration 0009) refuses with EC409 a changed price or a line the stock no longer covers, and takes the product lock', async () => {
+    await setStock(h, 'gooseneck-kettle', 5);
+    const ctx = shopper();
+    const { cartId } = await openCart(ctx);
+    await addItem(ctx, cartId, { productId: 'gooseneck-kettle', quantity: 2 }); // another cart's hold, until T0 + 15 min
+    const product = { productId: 'gooseneck-kettle', name: 'Gooseneck kettle', unitPriceCents: await priceOf(h, 'gooseneck-kettle'), currency: 'EUR', stock: 5 };
+    const check = (p: Partial<Parameters<typeof requireAvailable>[1]>) =>
+      h.db.transaction((tx) => requireAvailable(tx, { product, cartId: 'some-other-cart', now: T0, quantity: 1, ...p }));
+    await expect(check({ quantity: 3 })).resolves.toBeUndefined(); // 5 - 2 held by the other cart
+    await expect(check({ quantity: 4 }).catch(codeOf)).resolves.toBe(STOCK_CHANGED);
+    await expect(check({ quantity: 4, now: plus(T0, 15 * MIN) })).resolves.toBeUndefined(); // that hold has lapsed by then
+    await expect(check({ quantity: 5, cartId })).resolves.toBeUndefined(); // a cart's own hold never counts against it
+    await expect(check({ product: { ...product, unitPriceCents: product.unitPriceCents + 1 } }).catch(codeOf)).resolves.toBe(STOCK_CHANGED);
+    await expect(check({ product: { ...product, currency: 'USD' } }).catch(codeOf)).resolves.toBe(STOCK_CHANGED);
+    await expect(check({ product: { ...product, productId: 'no-such-product' } }).catch(codeOf)).resolves.toBe(STOCK_CHANGED);
   });
 
   it('another cart cannot take units held by a live reservation (409 insufficient_stock), and can once it lapsed; checkout then re-checks', async () => {
@@ -293,6 +314,59 @@ if (process.env.TEST_DATABASE_URL) {
         select coalesce(sum((l ->> 'quantity')::int), 0)::int as n from orders o, jsonb_array_elements(o.items) l where l ->> 'productId' = 'hand-grinder'`);
       expect((Array.isArray(sold) ? sold : (sold as unknown as { rows: { n: number }[] }).rows)[0]).toMatchObject({ n: 7 });
       expect(await h.db.select().from(reservations).where(eq(reservations.productId, 'hand-grinder'))).toEqual([]);
+    });
+
+    /** Holds the product's row lock in a transaction of its own until `during` has run and `waiters` commands queue on it. */
+    async function withProductLocked(id: string, waiters: number, during: () => void, then: (tx: typeof h.db) => Promise<unknown> = async () => {}) {
+      await h.db.transaction(async (tx) => {
+        await tx.select({ id: products.id }).from(products).where(eq(products.id, id)).for('update');
+        during();
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const rows = await h.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+          if ((rows as unknown as { n: number }[])[0].n >= waiters) break;
+          if (Date.now() > deadline) throw new Error(`never saw ${waiters} commands wait for the lock on ${id}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await then(tx);
+      });
+    }
+
+    it('a command that read the product before a price change committed checks again under the lock and runs again at the new price', async () => {
+      await setStock(h, 'filter-roast', 50);
+      const ctx = shopper();
+      const { cartId } = await openCart(ctx);
+      const before = await priceOf(h, 'filter-roast');
+      let adding!: ReturnType<typeof addItem>;
+      await withProductLocked('filter-roast', 1, () => {
+        adding = addItem(ctx, cartId, { productId: 'filter-roast', quantity: 1 }); // reads the old price, then waits in its check
+      }, (tx) => tx.update(products).set({ priceCents: before + 100 }).where(eq(products.id, 'filter-roast')));
+      try {
+        const r = await adding;
+        expect(r.version).toBe(2);
+        expect(r.cart.items).toMatchObject([{ productId: 'filter-roast', unitPriceCents: before + 100, quantity: 1 }]);
+        expect(await typesOf(h, cartId)).toEqual(['CartOpened', 'ItemAdded']);
+      } finally {
+        await h.db.update(products).set({ priceCents: before }).where(eq(products.id, 'filter-roast'));
+      }
+    });
+
+    it('two carts that both read the last unit as available: the check under the lock lets one reserve it, the other gets 409 insufficient_stock', async () => {
+      await setStock(h, 'pour-over-dripper', 1);
+      const [a, b] = [shopper(), shopper()];
+      const [ca, cb] = [(await openCart(a)).cartId, (await openCart(b)).cartId];
+      let adding: Promise<PromiseSettledResult<unknown>[]> | undefined;
+      await withProductLocked('pour-over-dripper', 2, () => {
+        adding = Promise.allSettled([addItem(a, ca, { productId: 'pour-over-dripper', quantity: 1 }), addItem(b, cb, { productId: 'pour-over-dripper', quantity: 1 })]);
+      });
+      const results = await adding!;
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(toAppError(lost.reason)).toMatchObject({ status: 409, code: 'insufficient_stock' });
+      const loser = results[0].status === 'rejected' ? ca : cb;
+      expect(await typesOf(h, loser)).toEqual(['CartOpened']); // the rolled-back attempt left nothing
+      expect(await held(h, loser)).toEqual([]);
+      await expectNoOverReservation(h, T0);
     });
 
     it('while another app server holds the sweeper lock, a sweep skips instead of waiting, and expires nothing', async () => {

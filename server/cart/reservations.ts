@@ -91,18 +91,47 @@ const heldForOrders = (tx: Db, productIds: string[], cartId: string) =>
   heldByOtherCarts(tx, productIds, cartId, eq(reservations.expiresAt, ORDER_HOLD_UNTIL));
 
 /**
- * For a command that may raise a reservation: lock the product row first (every reservation increase
- * and every checkout of this product queues on it), then read what other carts hold. Checking
- * "stock - held by others" and writing the reservation then happen under one lock: no oversell.
+ * For a command that may raise a reservation: the product and what other carts hold of it.
+ *
+ * `lock: true` locks the product row first (every reservation increase and every checkout of this
+ * product queues on it), then reads what other carts hold: checking "stock - held by others" and writing
+ * the reservation then happen under one lock, so nothing is oversold. The lock is held from the first
+ * round trip of the command to its commit.
+ *
+ * `lock: false` reads both without a lock; the command's writes must then start with
+ * `requireAvailable` (below), which takes the lock and checks again in the round trip that commits, so
+ * the lock is held for that round trip only and commands on one product queue for much less time.
  */
-export async function productForReservation(tx: Db, productId: string, cartId: string, now: Date): Promise<ProductSnapshot | null> {
+export async function productForReservation(
+  tx: Db,
+  productId: string,
+  cartId: string,
+  now: Date,
+  opts: { lock: boolean } = { lock: true },
+): Promise<ProductSnapshot | null> {
   // Both sent at once (one round trip): the read runs after the lock is taken, with its own snapshot.
-  const [lockedR, heldR] = await Promise.allSettled([lockProducts(tx, [productId]), reservedByOthers(tx, [productId], cartId, now)]);
+  const read = opts.lock ? lockProducts(tx, [productId]) : getProduct(productId, tx).then((p) => (p ? { [p.id]: toSnapshot(p) } : {}));
+  const [lockedR, heldR] = await Promise.allSettled([read, reservedByOthers(tx, [productId], cartId, now)]);
   if (lockedR.status === 'rejected') throw lockedR.reason;
   if (heldR.status === 'rejected') throw heldR.reason;
   const product = lockedR.value[productId];
   if (!product) return null;
   return { ...product, reservedByOthers: heldR.value[productId] ?? 0 };
+}
+
+/** SQLSTATE raised by `requireAvailable` when the product changed or no longer covers the line. */
+export const STOCK_CHANGED = 'EC409';
+
+/**
+ * The check of a reservation decided on an unlocked read (migration 0009): locks the product row and
+ * fails with STOCK_CHANGED unless it still has the price and currency the event carries and stock minus
+ * the live reservations of other carts covers `quantity` (the whole line). Sent first among the writes,
+ * so a failure rolls the whole command back.
+ */
+export async function requireAvailable(tx: Db, p: { product: ProductSnapshot; cartId: string; now: Date; quantity: number }): Promise<void> {
+  await tx.execute(
+    sql`select "eventcart_require_available"(${p.product.productId}, ${p.cartId}, ${p.now.toISOString()}::timestamptz, ${p.quantity}::int, ${p.product.unitPriceCents}::int, ${p.product.currency})`,
+  );
 }
 
 /** Checkout: lock the lines' products in id order and say what other carts hold of each. */
