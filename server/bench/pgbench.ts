@@ -27,6 +27,15 @@ function paramColumns(sql: string): Map<number, string> {
   const cols = new Map<number, string>();
   for (const m of sql.matchAll(/"(\w+)"\s*(?:=|<=|>=|<|>)\s*\$(\d+)/g)) cols.set(Number(m[2]), m[1]);
   for (const m of sql.matchAll(/"(\w+)" in \(([^)]*)\)/g)) for (const k of m[2].matchAll(/\$(\d+)/g)) cols.set(Number(k[1]), m[1]);
+  // The stock check of migration 0009 (server/cart/reservations.ts, requireAvailable).
+  const check = sql.match(/"eventcart_require_available"\(([^)]*)\)/);
+  if (check) {
+    const names = ['product_id', 'cart_id', 'now', 'quantity', 'price_cents', 'currency'];
+    check[1].split(',').forEach((tok, i) => {
+      const k = tok.trim().match(/^\$(\d+)/);
+      if (k) cols.set(Number(k[1]), names[i]);
+    });
+  }
   const ins = sql.match(/^insert into "\w+" \(([^)]*)\) values (.*?)(?: on conflict| returning|$)/);
   if (ins) {
     const names = ins[1].split(',').map((c) => c.trim().replace(/"/g, ''));
@@ -79,19 +88,22 @@ export function pgbenchScript(captured: Captured, targetSet: string): { script: 
     `\\set n random(0, ${CARTS_PER_SET - 1})`,
     `\\set p random(1, ${productIds.length})`,
   ];
-  let randomProduct = false;
+  // A one-product command: the product is a random one of the catalog in every statement that names it
+  // (its read, the stock check's lock, what other carts hold, the reservation), as in our workload; the
+  // read sets :price_cents (\gset) for the stock check, which compares the price.
+  const productRead = captured.findIndex((s) => /^select .* from "products" where "products"\."id" = \$1$/.test(s.sql));
+  const product = productRead >= 0 ? String(captured[productRead].params[0]) : null;
+  const randomProduct = product !== null && productIds.includes(product);
   for (const [si, s] of captured.entries()) {
     const cols = paramColumns(s.sql);
     const text = s.sql.replace(/\$(\d+)/g, (_, k: string) => {
       const v = s.params[Number(k) - 1];
       const col = cols.get(Number(k));
+      if (randomProduct && col === 'price_cents' && /eventcart_require_available/.test(s.sql)) return ':price_cents';
       if (typeof v === 'string') {
         const e = idExpr(v);
         if (e) return e;
-        if (col === 'id' && productIds.includes(v) && /"id" = \$/.test(s.sql)) {
-          randomProduct = true;
-          return `(array[${productIds.map(quote).join(',')}])[:p]`;
-        }
+        if (randomProduct && v === product && (col === 'id' || col === 'product_id')) return `(array[${productIds.map(quote).join(',')}])[:p]`;
         return quote(v);
       }
       if (typeof v === 'number' && (col === 'version' || col === 'stream_version') && Number.isFinite(base)) {
@@ -102,9 +114,13 @@ export function pgbenchScript(captured: Captured, targetSet: string): { script: 
       if (typeof v === 'number' || typeof v === 'boolean') return String(v);
       return quote(JSON.stringify(v));
     });
-    lines.push(si === lock ? `${text} \\gset` : `${text};`);
+    lines.push(si === lock || (randomProduct && si === productRead) ? `${text} \\gset` : `${text};`);
   }
-  if (randomProduct) notes.push('the product read is a random one of the catalog; the event data and read-model row written are the captured ones');
+  if (randomProduct) {
+    notes.push(
+      'the product is a random one of the catalog in every statement that names it (read, stock check, holds of other carts, reservation); the event data and read-model row written are the captured ones',
+    );
+  }
   notes.push(`the cart is a random one of ${CARTS_PER_SET} "${targetSet}" carts (\\set n random), versions come from the locked streams row (\\gset)`);
   return { script: lines.join('\n') + '\n', notes };
 }

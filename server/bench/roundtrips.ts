@@ -21,13 +21,26 @@ async function main() {
       if (on) setImmediate(bump);
     };
     const log: { turn: number; sql: string }[] = [];
-    // Socket writes: postgres.js flushes what it has to send once per turn, so each write is one trip out.
+    // Socket writes: postgres.js flushes what it has to send once per turn. A write after an answer came
+    // back starts a round trip; a write while nothing has come back since the last one (a COMMIT sent
+    // behind the writes without waiting for them) travels in the same trip.
     let writes = 0;
+    let trips = 0;
+    let answered = true;
     const write = net.Socket.prototype.write;
     net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]) {
-      if (on) writes++;
+      if (on) {
+        writes++;
+        if (answered) trips++;
+        answered = false;
+      }
       return (write as (...a: unknown[]) => boolean).apply(this, args);
     } as typeof write;
+    const emit = net.Socket.prototype.emit;
+    net.Socket.prototype.emit = function (this: net.Socket, event: string | symbol, ...args: unknown[]) {
+      if (on && event === 'data') answered = true;
+      return (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+    } as typeof emit;
     const client = postgres(scratch.url, {
       max: 1,
       onnotice: () => {},
@@ -47,7 +60,7 @@ async function main() {
     on = false;
     clearInterval(tick);
     const turns = [...new Set(log.map((l) => l.turn))];
-    console.log(`${log.length} statements, sent in ${turns.length} event-loop turns; ${writes} socket writes (round trips)`);
+    console.log(`${log.length} statements, sent in ${turns.length} event-loop turns; ${writes} socket writes, ${trips} round trips (a write sent before any answer came back shares the trip)`);
     for (const [i, t] of turns.entries()) {
       for (const l of log.filter((x) => x.turn === t)) console.log(`${i + 1}. ${l.sql.length > 150 && !process.argv.includes('--full') ? l.sql.slice(0, 147) + '...' : l.sql}`);
     }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { openDatabase, preparingStatements, setDbHandle, type Db, type DbHandle } from '../../db/client';
+import { commitWithoutWaiting, openDatabase, preparingStatements, setDbHandle, type Db, type DbHandle } from '../../db/client';
+import { send, settled } from '../../db/pipeline';
 import * as schema from '../../db/schema';
 import { products, streams } from '../../db/schema';
 import { toSnapshot } from '../catalog/queries';
@@ -169,39 +171,41 @@ const oursOneEvent =
     return r.events.length;
   };
 
-/** One ItemAdded appended through the event store alone (own transaction, no decide, no read model). */
+/**
+ * One ItemAdded appended through the event store alone (no decide, no read model): `append` is one
+ * statement (the stream row's claim and the events' insert in one CTE), atomic on its own, so it runs
+ * without an explicit transaction, in one round trip.
+ */
 const oursAppend =
   (db: Db, carts = CARTS_PER_SET): Op =>
   async (_c, rnd) => {
     const i = Math.floor(rnd() * carts);
-    const r = await db.transaction((tx) =>
-      append(tx, `bench-append-${i}`, [{ ...itemAdded(rnd), schemaVersion: currentSchemaVersion('ItemAdded') }], {
-        streamType: CART_STREAM_TYPE,
-        expectedVersion: 'any',
-        metadata: benchMeta(ownerOf(i)),
-        occurredAt: new Date(),
-      }),
-    );
+    const r = await append(db, `bench-append-${i}`, [{ ...itemAdded(rnd), schemaVersion: currentSchemaVersion('ItemAdded') }], {
+      streamType: CART_STREAM_TYPE,
+      expectedVersion: 'any',
+      metadata: benchMeta(ownerOf(i)),
+      occurredAt: new Date(),
+    });
     return r.events.length;
   };
 
 /**
  * A command of 10 events. No cart command decides more than one event, so this mirrors the handler's
- * executeCommand step by step with the same modules, in one transaction and the same round trips: the
- * stream row's lock with the load behind it (loadStateAfterLock), the products (one statement instead of
- * ten), decide 10 AddItems, then the append with projectCart and writeSnapshotsFor sent behind it (the
- * stream is locked, so the stored versions are known before the append answers).
+ * executeCommand step by step with the same modules, in one transaction and the same round trips: BEGIN,
+ * the stream row's lock with the load behind it (loadStateAfterLock) and the catalog's products (one
+ * statement; the ten are picked once the cart is known), then decide 10 AddItems, and the append with
+ * projectCart, writeSnapshotsFor and the COMMIT sent behind it (the stream is locked, so the stored
+ * versions are known before the append answers). No stock check: none of these adds takes a reservation.
  */
 async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () => number): Promise<number> {
   const streamId = cartStreamId(cartId);
   return db.transaction(async (tx) => {
-    const lock = tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update').then((r) => r);
-    const loading = loadStateAfterLock(tx, cartId, lock.then(([row]) => row?.v ?? null));
-    lock.catch(() => {});
-    const { state } = await loading;
+    const lock = send(tx.select({ v: streams.version }).from(streams).where(eq(streams.streamId, streamId)).for('update'));
+    const loading = send(loadStateAfterLock(tx, cartId, lock.then(([row]) => row?.v ?? null)));
+    const reading = send(tx.select().from(products).where(inArray(products.id, productIds)));
+    const [{ state }, rows] = await settled([loading, reading, lock] as const);
     if (!state) throw new Error(`no cart ${cartId}`);
     const ids = [...productIds].sort(() => rnd() - 0.5).filter((id) => (state.items.find((l) => l.productId === id)?.quantity ?? 0) < 98).slice(0, 10);
-    const rows = await tx.select().from(products).where(inArray(products.id, ids));
     const byId = new Map(rows.map((p) => [p.id, p]));
     let draft: CartState = state;
     const newEvents: CartEvent[] = [];
@@ -215,15 +219,17 @@ async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () =
       draft = evolve(draft, { ...e, version: draft.version + 1, occurredAt: draft.updatedAt } as CartEventEnvelope);
     }
     const occurredAt = new Date();
-    const appending = append(tx, streamId, newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })), {
-      streamType: CART_STREAM_TYPE,
-      expectedVersion: state.version,
-      metadata: benchMeta(userId),
-      occurredAt,
-    });
+    const appending = send(
+      append(tx, streamId, newEvents.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })), {
+        streamType: CART_STREAM_TYPE,
+        expectedVersion: state.version,
+        metadata: benchMeta(userId),
+        occurredAt,
+      }),
+    );
     const envelopes = newEvents.map((e, i) => ({ ...e, version: state.version + i + 1, occurredAt: occurredAt.toISOString() }) as CartEventEnvelope);
     const after = fold(envelopes, state)!;
-    const [appended] = await Promise.all([appending, projectCart(tx, after, envelopes), writeSnapshotsFor(tx, streamId, state, envelopes)]);
+    const [appended] = await settled([appending, projectCart(tx, after, envelopes), writeSnapshotsFor(tx, streamId, state, envelopes), commitWithoutWaiting(tx)] as const);
     return appended.events.length;
   });
 }
@@ -316,12 +322,22 @@ function openOurs(url: string, poolMax: number): DbHandle {
 }
 
 /** A handle whose postgres.js client reports every statement it sends to `sink` while `on()` says so. */
-function openCapturing(url: string, sink: { on: boolean; turn: number; log: { sql: string; params: unknown[]; trip?: number }[] }): DbHandle {
+function openCapturing(url: string, sink: { on: boolean; trip: number; answered: boolean; log: { sql: string; params: unknown[]; trip?: number }[] }): DbHandle {
+  // A statement sent after an answer came back starts a round trip; one sent while nothing has come back
+  // since the last one (pipelined, or a COMMIT sent behind the writes without waiting) shares the trip.
+  const emit = net.Socket.prototype.emit;
+  net.Socket.prototype.emit = function (this: net.Socket, event: string | symbol, ...args: unknown[]) {
+    if (event === 'data') sink.answered = true;
+    return (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+  } as typeof emit;
   const client = postgres(url, {
     max: 1,
     onnotice: () => {},
     debug: (_conn, query, params) => {
-      if (sink.on) sink.log.push({ sql: query.trim().replace(/\s+/g, ' '), params: params.map((p) => (p instanceof Date ? p.toISOString() : p)), trip: sink.turn });
+      if (!sink.on) return;
+      if (sink.answered) sink.trip++;
+      sink.answered = false;
+      sink.log.push({ sql: query.trim().replace(/\s+/g, ' '), params: params.map((p) => (p instanceof Date ? p.toISOString() : p)), trip: sink.trip });
     },
   });
   const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
@@ -340,23 +356,16 @@ async function main() {
   const cleanups: (() => Promise<void>)[] = [];
   try {
     if (scenario === 'capture') {
-      const sink = { on: false, turn: 0, log: [] as { sql: string; params: unknown[]; trip?: number }[] };
+      const sink = { on: false, trip: 0, answered: true, log: [] as { sql: string; params: unknown[]; trip?: number }[] };
       const h = openCapturing(url, sink);
       cleanups.push(h.close);
       const rnd = prng(42);
       const op: Op = variant === 'ours10' ? (_c, r) => tenEventCommand(h.db, cartIdOf('ours10', 0), ownerOf(0), r) : oursOneEvent('ours');
       await op(0, rnd);
+      sink.answered = true;
       sink.on = true;
-      // Statements sent in one event-loop turn leave together (postgres.js pipelines them): one round trip.
-      const bump = () => {
-        sink.turn++;
-        if (sink.on) setImmediate(bump);
-      };
-      setImmediate(bump);
       await op(0, rnd);
       sink.on = false;
-      const turns = [...new Set(sink.log.map((l) => l.trip))];
-      for (const l of sink.log) l.trip = turns.indexOf(l.trip) + 1;
       process.stdout.write(JSON.stringify({ statements: sink.log }) + '\n');
       return;
     }

@@ -1,11 +1,13 @@
 import 'server-only';
 import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { getDb, getDbHandle, type Db } from '@/db/client';
+import { commitWithoutWaiting, getDb, getDbHandle, type Db } from '@/db/client';
+import { send, settled } from '@/db/pipeline';
 import { carts, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
-import { publishCartChange } from '../live/notify';
+import { cartChangeNotice, publishCartChange } from '../live/notify';
+import { log } from '../log';
 import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
@@ -114,9 +116,10 @@ export async function handleCartCommand(
   try {
     const result = await attempts(db, run, tx);
     // The live notification of a command in its own transaction goes out after the commit, in a statement
-    // of its own: a transaction that runs NOTIFY holds a database-wide lock through its commit's flush to
-    // disk, so every notifying command would commit one after another instead of sharing flushes.
-    if (!tx && !result.replayed) await notifyLive(db, cartId, result);
+    // of its own (publishCartChange): a transaction that runs NOTIFY holds a database-wide lock through its
+    // commit's flush to disk, so commands that notified inside their transaction committed one after
+    // another instead of sharing flushes.
+    if (!tx && !result.replayed && !run.notified) await notifyLive(db, cartId, result, { own: true });
     recordCommand(kind, (performance.now() - started) / 1000, { eventsAppended: result.replayed ? 0 : result.events.length });
     return result;
   } catch (e) {
@@ -160,24 +163,9 @@ type Run = {
   lateStockCheck: boolean;
   /** The command runs inside a transaction of its caller's (which sends its notifications). */
   inCallersTransaction: boolean;
+  /** The live notification went out right behind the COMMIT. */
+  notified?: boolean;
 };
-
-/** Starts a query now (drizzle queries run when awaited) and keeps a failure for whoever awaits it. */
-function send<T>(q: PromiseLike<T>): Promise<T> {
-  const p = Promise.resolve(q.then((r) => r));
-  p.catch(() => {}); // awaited later; a failure behind an earlier one in the same pipeline must not go unhandled
-  return p;
-}
-
-/**
- * Waits for every one of the queries (so none is still to be sent when the transaction ends), then
- * answers like sequential awaits would: the first failure in the order given, else the results.
- */
-async function settled<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const out = await Promise.allSettled(ps);
-  for (const o of out) if (o.status === 'rejected') throw o.reason;
-  return out.map((o) => (o as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
-}
 
 async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
   const { cartId, streamId, kind, ctx, build, commandId, fingerprint, correlationId, now, afterAppend } = run;
@@ -240,7 +228,15 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     const expected = toStore.map((e, i) => toEnvelope({ ...STORED_SHAPE, type: e.type, schemaVersion: e.schemaVersion, data: e.data, streamVersion: version + i + 1, occurredAt }));
     const expectedAfter = fold(expected, state)!;
     const expectedResult = commandResult(cartId, expectedAfter, expected, undefined);
-    const [, appended] = await settled([checking, appending, ...writeReadModels(tx, run, state, expectedAfter, expected, expectedResult)] as const);
+    const writes = writeReadModels(tx, run, state, expectedAfter, expected, expectedResult);
+    // Nothing else is sent: in a transaction of its own, the command's COMMIT leaves right behind its
+    // writes, and the live notification right behind the COMMIT (see handleCartCommand), all in one trip.
+    const notice = cartChangeNotice(changeOf(cartId, expectedResult), { own: true });
+    const committing = run.inCallersTransaction
+      ? undefined
+      : commitWithoutWaiting(tx, notice ? { ...notice, onError: (e) => log.warn({ err: e, cartId }, 'live notification failed') } : undefined);
+    const [, appended] = await settled([checking, appending, ...writes, committing] as const);
+    if (committing) run.notified = true;
     const envelopes = appended.events.map(toEnvelope);
     if (envelopes.length !== expected.length || envelopes.some((e, i) => e.version !== expected[i].version || e.occurredAt !== expected[i].occurredAt)) {
       throw new Error(`append to ${streamId} stored other versions than the read models were written for`); // never expected: the stream row is locked
@@ -287,9 +283,16 @@ function commandResult(cartId: string, after: CartState, envelopes: CartEventEnv
 }
 
 /** Tells the live listeners (server/live) that the cart changed; they fetch it themselves. */
-function notifyLive(db: Db, cartId: string, result: CommandResult) {
-  return publishCartChange(db, { cartId, userId: result.cart.userId, version: result.version, types: result.events.map((e) => e.type) });
+function notifyLive(db: Db, cartId: string, result: CommandResult, opts = { own: false }) {
+  return publishCartChange(db, changeOf(cartId, result), opts);
 }
+
+const changeOf = (cartId: string, result: CommandResult) => ({
+  cartId,
+  userId: result.cart.userId,
+  version: result.version,
+  types: result.events.map((e) => e.type),
+});
 
 /**
  * The writes after the append (read models, outbox, snapshots, the idempotency record, the live

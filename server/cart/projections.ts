@@ -1,5 +1,6 @@
 import 'server-only';
 import { sql } from 'drizzle-orm';
+import { send, settled } from '@/db/pipeline';
 import type { Db } from '@/db/client';
 import { carts, orders } from '@/db/schema';
 import type { CartEventEnvelope } from './events';
@@ -53,12 +54,13 @@ export async function projectCart(tx: Db, state: CartState, newEvents: CartEvent
   const row = cartRow(state);
   const { cartId: _id, ...update } = row;
   void _id;
-  await tx
-    .insert(carts)
-    .values(row)
-    .onConflictDoUpdate({ target: carts.cartId, set: update, setWhere: sql`${carts.version} < excluded.version` });
-
-  for (const order of orderRows(state, newEvents)) {
-    await tx.insert(orders).values(order).onConflictDoNothing();
-  }
+  // Both sent before either answer is awaited (see projectReservations).
+  const sent = [
+    tx
+      .insert(carts)
+      .values(row)
+      .onConflictDoUpdate({ target: carts.cartId, set: update, setWhere: sql`${carts.version} < excluded.version` }),
+    ...orderRows(state, newEvents).map((order) => tx.insert(orders).values(order).onConflictDoNothing()),
+  ].map(send);
+  await settled(sent);
 }

@@ -1,6 +1,7 @@
 import 'server-only';
 import { and, asc, eq, gt, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@/db/client';
+import { send, settled } from '@/db/pipeline';
 import { products, reservations } from '@/db/schema';
 import { getProduct, lockProducts, toSnapshot } from '../catalog/queries';
 import type { ProductSnapshot } from './decide';
@@ -16,6 +17,10 @@ import { evolve, type CartState } from './evolve';
  * the line quantity after each event comes from folding them one by one.
  */
 export async function projectReservations(tx: Db, before: CartState | null, newEvents: CartEventEnvelope[]): Promise<void> {
+  // Every statement is sent before any answer is awaited (they need none of each other's), so all of
+  // them are on their way when the command sends its COMMIT (db/client.ts, commitWithoutWaiting).
+  const sent: Promise<unknown>[] = [];
+  const later = (q: PromiseLike<unknown>) => sent.push(send(q));
   let state = before;
   for (const e of newEvents) {
     state = evolve(state, e);
@@ -26,28 +31,28 @@ export async function projectReservations(tx: Db, before: CartState | null, newE
         const quantity = state.items.find((l) => l.productId === e.data.productId)?.quantity ?? 0;
         if (e.data.reservedUntil) {
           const expiresAt = new Date(e.data.reservedUntil);
-          await tx
+          later(tx
             .insert(reservations)
             .values({ cartId, productId: e.data.productId, quantity, expiresAt })
-            .onConflictDoUpdate({ target: [reservations.cartId, reservations.productId], set: { quantity, expiresAt } });
+            .onConflictDoUpdate({ target: [reservations.cartId, reservations.productId], set: { quantity, expiresAt } }));
         } else if (e.type === 'ItemQuantityChanged') {
           // A decrease keeps the reservation's expiry and holds only what the line still has.
-          await tx.update(reservations).set({ quantity }).where(and(eq(reservations.cartId, cartId), eq(reservations.productId, e.data.productId)));
+          later(tx.update(reservations).set({ quantity }).where(and(eq(reservations.cartId, cartId), eq(reservations.productId, e.data.productId))));
         }
         break;
       }
       case 'ItemRemoved':
-        await tx.delete(reservations).where(and(eq(reservations.cartId, cartId), eq(reservations.productId, e.data.productId)));
+        later(tx.delete(reservations).where(and(eq(reservations.cartId, cartId), eq(reservations.productId, e.data.productId))));
         break;
       case 'ReservationsExpired':
-        await tx.delete(reservations).where(and(eq(reservations.cartId, cartId), inArray(reservations.productId, e.data.productIds)));
+        later(tx.delete(reservations).where(and(eq(reservations.cartId, cartId), inArray(reservations.productId, e.data.productIds))));
         break;
       case 'CartCheckedOut': {
         // The order holds every line until its stock is committed (or the order fails and reopens the
         // cart): lapsed and merged lines too, since checkout checked them against the other holds.
-        await tx.delete(reservations).where(eq(reservations.cartId, cartId));
+        later(tx.delete(reservations).where(eq(reservations.cartId, cartId)));
         const held = e.data.items.map((l) => ({ cartId, productId: l.productId, quantity: l.quantity, expiresAt: ORDER_HOLD_UNTIL }));
-        if (held.length > 0) await tx.insert(reservations).values(held);
+        if (held.length > 0) later(tx.insert(reservations).values(held));
         break;
       }
       case 'CartReopened':
@@ -57,10 +62,11 @@ export async function projectReservations(tx: Db, before: CartState | null, newE
       // cart are not held (GuestCartMerged carries no reservedUntil): checkout checks them against what
       // other carts hold, and the shopper's next add of the product holds the whole line again.
       case 'CartMergedInto':
-        await tx.delete(reservations).where(eq(reservations.cartId, cartId));
+        later(tx.delete(reservations).where(eq(reservations.cartId, cartId)));
         break;
     }
   }
+  await settled(sent);
 }
 
 /** A checked-out cart's holds last until its order commits or releases them: no clock ends them. */

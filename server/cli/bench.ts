@@ -313,7 +313,7 @@ async function main() {
         // Emmett's default pool (max 10) matters above 10 clients: measured at the largest count of the full run.
         const defaults = cfg.mode === 'full' && c === Math.max(...cfg.s2Clients);
         groups.push([
-          v('ours-append', 'ours: event store append (1 event, own transaction)'),
+          v('ours-append', 'ours: event store append (1 event, one statement)'),
           v('emmett-append', `Emmett appendToStream (pool ${c})`),
           ...(defaults ? [v('emmett-append-default', 'Emmett appendToStream (its default pool)')] : []),
         ]);
@@ -372,12 +372,14 @@ async function main() {
       const w = (variant: string, label: string) => workerWorkload(url, cfg.timing, `pglite-${variant}`, label, ['pglite', variant, '1']);
       groups.push([
         w('command', 'PGlite: AddItem through the handler (1 event per command)'),
-        w('append', 'PGlite: event store append (1 event, own transaction)'),
+        w('append', 'PGlite: event store append (1 event, one statement)'),
         w('raw', 'PGlite: raw single-row INSERT loop into events'),
       ]);
       comparisons.push(
-        { scenario: 'pglite', what: 'handler commands / raw INSERT loop', ours: 'pglite-command', base: 'pglite-raw', metric: 'eventsPerSec', target: 0.9 },
-        { scenario: 'pglite', what: 'event store append / raw INSERT loop', ours: 'pglite-append', base: 'pglite-raw', metric: 'eventsPerSec' },
+        // The target is for appends: an event store append is one statement, like the raw INSERT. A command
+        // is ten statements (lock, load, product, holds, append, read models), reported beside it.
+        { scenario: 'pglite', what: 'event store append / raw INSERT loop', ours: 'pglite-append', base: 'pglite-raw', metric: 'eventsPerSec', target: 0.9 },
+        { scenario: 'pglite', what: 'handler commands / raw INSERT loop', ours: 'pglite-command', base: 'pglite-raw', metric: 'eventsPerSec' },
       );
     }
     if (want('http') && httpConns.length) {
@@ -527,7 +529,7 @@ function writeReport(r: {
     L.push("## 2. The peer: Emmett's PostgreSQL event store", '');
     L.push(
       '`@event-driven-io/emmett-postgresql` 0.42.0 (devDependency). Each operation appends one ItemAdded event to a random one of',
-      '1,000 streams. "Plain append": ours is `append()` of the event store in its own transaction (expected version `any`),',
+      '1,000 streams. "Plain append": ours is `append()` of the event store, one statement on its own (expected version `any`),',
       "Emmett's is `appendToStream` without an expected version. \"Inline read model\": ours is the whole AddItem command through",
       "the handler (lock, load from snapshot, decide, append, project the `carts` row; more work than Emmett's side), Emmett's",
       'is `appendToStream` with a `pongoSingleStreamProjection` whose evolve is our own `evolve`, so its document is our `carts`',
