@@ -148,20 +148,41 @@ async function pipelinedTransaction(pool: postgres.Sql, args: unknown[]): Promis
     const s = scope();
     return new Proxy(s, { get: (t, prop, r) => (prop === COMMIT_NOW ? undefined : Reflect.get(t, prop, r)) });
   };
-  const begun = send(`begin ${options}`);
+  // If the connection drops, a statement sent on it may never be answered: like postgres.js's own begin,
+  // the transaction fails when the connection closes (postgres.js then takes the connection back itself).
+  let closed = false;
+  let onClose: (e: unknown) => void = () => {};
+  const whenClosed = new Promise<never>((_, reject) => (onClose = reject));
+  whenClosed.catch(() => {});
+  const unlessClosed = <T>(p: Promise<T>) => Promise.race([p, whenClosed]);
+  const begun = conn.unsafe(`begin ${options}`, [], {
+    // postgres.js calls this with the connection once BEGIN is written; true lets the statements behind it follow at once.
+    onexecute: (c: { onclose?: (e: unknown) => void }) => {
+      c.onclose = (e) => {
+        closed = true;
+        onClose(e);
+      };
+      return true;
+    },
+  } as object) as unknown as Query;
+  begun.catch(() => {});
   try {
-    const result = await fn(scope());
-    await begun;
-    ended(await (committing ?? send('commit')));
+    const result = await unlessClosed(Promise.resolve(fn(scope())));
+    await unlessClosed(begun);
+    ended(await unlessClosed(committing ?? send('commit')));
     return result;
   } catch (e) {
-    await begun.catch(() => {});
-    if (committing) await committing.catch(() => {});
-    else await conn.unsafe('rollback').catch(() => {});
+    if (!closed) {
+      await begun.catch(() => {});
+      if (committing) await unlessClosed(committing).catch(() => {});
+      else await unlessClosed(conn.unsafe('rollback')).catch(() => {});
+    }
     throw e;
   } finally {
-    await following;
-    conn.release();
+    if (!closed) {
+      await unlessClosed(Promise.resolve(following)).catch(() => {});
+      if (!closed) conn.release();
+    }
   }
 }
 
