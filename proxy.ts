@@ -1,11 +1,11 @@
 import { NextResponse, type NextRequest } from 'next/server';
+import { API_POLICY, HSTS, REQUEST_ID } from './server/http/api-headers';
 
-// Runs before every route but static assets: stamps the request id, sets the Content-Security-Policy
-// with a fresh nonce for pages, and answers a path with broken percent-encoding as the API answers
+// Runs before every page and server action, and before the API requests that need it (see the matcher
+// below): stamps the request id, sets the Content-Security-Policy with a fresh nonce for pages, drops
+// a client-written X-Forwarded-For, and answers a path with broken percent-encoding as the API answers
 // bad input instead of letting the framework fail on it. Headers that never vary (nosniff, framing,
 // referrer, permissions) come from next.config.mjs so static assets get them too.
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 const trustedProxyHops = () => {
   const v = process.env.TRUST_PROXY ?? '';
@@ -33,9 +33,6 @@ function contentSecurityPolicy(nonce: string, opts: { https: boolean; dev: boole
   ].join('; ');
 }
 
-/** JSON answers never render: nothing may load from them and nobody may frame them. */
-const API_POLICY = `default-src 'none'; frame-ancestors 'none'`;
-
 export function proxy(req: NextRequest) {
   const given = req.headers.get('x-request-id');
   const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
@@ -47,7 +44,7 @@ export function proxy(req: NextRequest) {
     res.headers.set('x-request-id', requestId);
     res.headers.set('Content-Security-Policy', csp);
     // Only meaningful (and only honoured by browsers) over https.
-    if (https) res.headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+    if (https) res.headers.set('Strict-Transport-Security', HSTS);
     return res;
   };
 
@@ -84,6 +81,17 @@ export function proxy(req: NextRequest) {
 }
 
 export const config = {
-  // Everything but build assets and images, so every request has an id (server actions post to pages).
-  matcher: ['/((?!_next/static|_next/image|favicon\\.ico|.*\\.(?:png|jpg|jpeg|gif|svg|webp|ico|woff2?)$).*)'],
+  matcher: [
+    // Everything but build assets, images and the API, so every page request has an id and a nonce
+    // (server actions post to pages).
+    '/((?!api/|_next/static|_next/image|favicon\\.ico|.*\\.(?:png|jpg|jpeg|gif|svg|webp|ico|woff2?)$).*)',
+    // The API only when there is work here its route layer cannot do: an X-Forwarded-For to drop (or
+    // keep, behind a trusted proxy), or percent-encoding to check before Next decodes the path. Any other
+    // API request skips the proxy, which costs Next a middleware round (a Request, its body made
+    // cloneable, header overrides) per call; route() (server/http/respond.ts) and the Auth.js route stamp
+    // the request id, the API policy and HSTS themselves (server/http/api-headers.ts), and Next fills
+    // X-Forwarded-For with the socket's address when the client sent none.
+    { source: '/api/:path*', has: [{ type: 'header', key: 'x-forwarded-for' }] },
+    '/api/(.*%.*)',
+  ],
 };

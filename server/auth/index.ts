@@ -1,5 +1,6 @@
 import 'server-only';
 import NextAuth from 'next-auth';
+import { headers } from 'next/headers';
 import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import type { Actor } from '../eventstore';
@@ -8,6 +9,7 @@ import { signInSucceeded } from '../http/rate-limit';
 import { mergeGuestOnSignIn } from '../guest/sign-in';
 import { log } from '../log';
 import { resolveAuthSecret } from './secret';
+import { reportTokenExpiry, SessionCache, sessionCacheKey } from './session-cache';
 import { verifyCredentials } from './users';
 
 const CredentialsInput = z.object({
@@ -51,6 +53,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
   events: { signIn: ({ user }) => mergeGuestOnSignIn(user as { id?: string; role?: unknown }) },
   callbacks: {
     jwt({ token, user }) {
+      // Inside currentUser()'s auth() call: the verified token's expiry bounds how long its answer is reused.
+      reportTokenExpiry(token.exp);
       if (user) {
         token.uid = user.id;
         token.role = (user as { role?: string }).role;
@@ -69,12 +73,19 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
 
 export type SignedInUser = Actor & { name: string; email: string };
 
-/** The signed-in user, or null. */
-export async function currentUser(): Promise<SignedInUser | null> {
+const sessions = new SessionCache<SignedInUser>();
+
+async function userFromSession(): Promise<SignedInUser | null> {
   const session = await auth();
   const u = session?.user as { id?: string; role?: string; name?: string; email?: string } | undefined;
   if (!u?.id || (u.role !== 'shopper' && u.role !== 'admin')) return null;
   return { userId: u.id, role: u.role, name: u.name ?? '', email: u.email ?? '' };
+}
+
+/** The signed-in user, or null. A session cookie's answer is reused until its token expires (session-cache.ts). */
+export async function currentUser(): Promise<SignedInUser | null> {
+  const user = await sessions.get(sessionCacheKey(await headers()), userFromSession);
+  return user && { ...user };
 }
 
 /** The signed-in user, or a 401. */

@@ -1,6 +1,7 @@
 import 'server-only';
 import { NextResponse, type NextRequest } from 'next/server';
 import type { z } from 'zod';
+import { withApiHeaders } from './api-headers';
 import { AppError, fromZod, toAppError } from './errors';
 import { log } from '../log';
 import { requestIdFrom, runWithRequestContext } from './request-context';
@@ -21,8 +22,9 @@ export function errorResponse(e: AppError, reqId: string) {
 type Ctx<P> = { params: Promise<P> };
 
 /**
- * Wraps a route handler: one place turns thrown errors into JSON answers and stamps the request id. The
- * handler runs inside the request context, so every log line it causes carries the id.
+ * Wraps a route handler: one place turns thrown errors into JSON answers and stamps the request id, the
+ * API's Content-Security-Policy and (over https) HSTS, which proxy.ts does not for most API requests.
+ * The handler runs inside the request context, so every log line it causes carries the id.
  */
 export function route<P = Record<string, never>>(
   fn: (req: NextRequest, ctx: { params: P; requestId: string }) => Promise<Response>,
@@ -54,6 +56,7 @@ async function handle<P>(
     } else if (err.status >= 500) log.error({ err: e, method: req.method, path: req.nextUrl.pathname }, 'request failed');
     res = errorResponse(err, reqId);
   }
+  res = withApiHeaders(res, reqId, req.nextUrl.protocol === 'https:');
   log.info(
     { method: req.method, path: req.nextUrl.pathname, status: res.status, ms: Math.round(performance.now() - started) },
     'request',
