@@ -82,6 +82,17 @@ export function commitWithoutWaiting(tx: unknown, then?: AfterCommit): Promise<v
 
 type Query = Promise<{ command?: string }>;
 
+/** Resolves once `count()` has not changed for 4 promise steps in a row (at most 200 steps). */
+async function quiet(count: () => number): Promise<void> {
+  let last = count();
+  for (let steps = 0, still = 0; still < 4 && steps < 200; steps++) {
+    await null;
+    const now = count();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
+
 async function pipelinedTransaction(pool: postgres.Sql, args: unknown[]): Promise<unknown> {
   // postgres.js's signature: begin([options,] fn).
   const fn = args[args.length - 1] as (s: postgres.Sql) => unknown;
@@ -89,6 +100,7 @@ async function pipelinedTransaction(pool: postgres.Sql, args: unknown[]): Promis
   const conn = await pool.reserve();
   let committing: Query | undefined;
   let commitSent = false;
+  let handed = 0;
   let following: Promise<unknown> | undefined;
   const send = (q: string): Query => {
     const p = conn.unsafe(q) as unknown as Query;
@@ -107,14 +119,17 @@ async function pipelinedTransaction(pool: postgres.Sql, args: unknown[]): Promis
           return (...a: Parameters<typeof unsafe>) => {
             // Fail loudly rather than run a statement outside the transaction.
             if (commitSent) throw new Error('a statement was sent after the transaction asked to commit');
+            handed++;
             return unsafe(...a);
           };
         }
         if (prop === COMMIT_NOW) {
           return (then?: AfterCommit) => {
-            // After the current macrotask: drizzle hands a statement to postgres.js a few promise steps
-            // after the call that sends it, so every statement already sent must be in postgres.js's queue.
-            committing ??= new Promise<void>((r) => setImmediate(r)).then(() => {
+            // drizzle hands a statement to postgres.js a few promise steps after the call that sends it: the
+            // COMMIT waits until no statement has been handed over for a few steps, so that every statement
+            // already sent is queued before it. Still in this turn of the event loop, so postgres.js writes
+            // them all to the socket together (it flushes once per turn).
+            committing ??= quiet(() => handed).then(() => {
               commitSent = true;
               const commit = send('commit');
               if (then) {

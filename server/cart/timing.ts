@@ -31,7 +31,18 @@ const TimingEnv = z.object({
 
 export type Timing = z.infer<typeof TimingEnv>;
 
+let cached: { key: string; timing: Timing } | undefined;
+
+/** Every command asks (for its reservation's expiry): parsed again only when the three variables change. */
 export function readTiming(env: NodeJS.ProcessEnv = process.env): Timing {
+  const key = [env.RESERVATION_TTL, env.CART_TTL, env.SWEEP_INTERVAL].join('\u0000');
+  if (cached?.key === key) return cached.timing;
+  const timing = parseTiming(env);
+  cached = { key, timing };
+  return timing;
+}
+
+function parseTiming(env: NodeJS.ProcessEnv): Timing {
   const parsed = TimingEnv.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
