@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Sample, Workload } from './runner';
@@ -56,8 +57,24 @@ function spawnGroup(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
   return { child, t0, marks, exited, stop, log: () => out };
 }
 
+/**
+ * A port nobody listens on now (the kernel's pick), so the first 200 comes from the server just started,
+ * not from another one on this shared machine.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /** One cold start, in ms, with the moments start.ts logged (migrations applied, demo data seeded). */
-async function coldStart(kind: ColdKind, dbUrl: string, port: number): Promise<{ ms: number; marks: Record<string, number> }> {
+async function coldStart(kind: ColdKind, dbUrl: string): Promise<{ ms: number; marks: Record<string, number> }> {
+  const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventcart-cold-'));
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' };
@@ -106,12 +123,12 @@ async function coldStart(kind: ColdKind, dbUrl: string, port: number): Promise<{
   }
 }
 
-export function coldStartWorkload(key: string, label: string, kind: ColdKind, dbUrl: string, port: number): Workload {
+export function coldStartWorkload(key: string, label: string, kind: ColdKind, dbUrl: string): Workload {
   return {
     key,
     label,
     run: async (): Promise<Sample> => {
-      const r = await coldStart(kind, dbUrl, port);
+      const r = await coldStart(kind, dbUrl);
       return {
         opsPerSec: 1000 / r.ms,
         eventsPerSec: 0,

@@ -45,7 +45,7 @@ import { pgbenchScript, pgbenchVersion, runPgbench, type Captured, type PgbenchR
 import { bundleWorker, roundRobin, runWorker, workerWorkload, type Summary, type Timing, type Workload } from '../bench/runner';
 import type { ProfileSummary } from '../bench/worker';
 import { actionWorkload, httpWorkload, openCarts, POOL_MAX as HTTP_POOL, signIn, startServer, stopAllServers, type HttpKind } from '../bench/http';
-import { coldStartWorkload, stopColdStarts, type ColdKind } from '../bench/coldstart';
+import { coldStartWorkload, freePort, stopColdStarts, type ColdKind } from '../bench/coldstart';
 import { REBUILD_BATCH_SIZE, REBUILD_EVENTS_PER_CART, seedRebuild } from '../bench/rebuild';
 import { buildIsCurrent } from './lib/build';
 
@@ -450,7 +450,7 @@ async function main() {
       ]);
     }
     if (action) {
-      const port = 3900 + Math.floor(Math.random() * 90);
+      const port = await freePort();
       const actionTiming: Timing = { warmupMs: Math.max(cfg.timing.warmupMs, 1500), measureMs: Math.max(cfg.timing.measureMs, 4000) };
       const a = (via: 'action' | 'json', label: string) =>
         actionWorkload({ key: `action-${via}`, label, via, dbUrl: url, port, timing: actionTiming, productIds: productIds.filter((p) => p !== 'sencha-tea') });
@@ -464,8 +464,8 @@ async function main() {
       );
     }
     if (coldStart) {
-      const port = 3990 + Math.floor(Math.random() * 9);
-      const w = (kind: ColdKind, label: string) => coldStartWorkload(`coldstart-${kind}`, label, kind, url, port);
+      // Each start on a port the kernel just found free.
+      const w = (kind: ColdKind, label: string) => coldStartWorkload(`coldstart-${kind}`, label, kind, url);
       groups.push([
         w('pglite', 'zero-config start on PGlite (fresh folder: migrate, seed, next start) to GET / 200'),
         w('postgres', 'the same start on the PostgreSQL server (migrated, seeded database) to GET / 200'),
