@@ -3,6 +3,7 @@
 // measured workload gets a freshly started server; both use a database pool of POOL_MAX connections.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { demoUsers } from '../../db/catalog-data';
 import { openDatabase } from '../../db/client';
 import { lag } from '../eventstore';
@@ -184,6 +185,10 @@ export function httpWorkload(o: {
       const server = await startServer(o.server, o.dbUrl, o.port);
       try {
         const { ids, cookie } = o.carts();
+        // Scenario 6 measures commit-to-handled time of the events written under load: the subscribers first
+        // work through whatever the run wrote before (seeded carts, other workloads' commands), bounded.
+        const lagged = o.server === 'next' && o.kind === 'command';
+        const catchUp = lagged ? await waitCaughtUp(o.dbUrl, 180_000) : null;
         const rssRest = server.rssMb();
         let n = 0;
         const pick = () => ids[n++ % ids.length];
@@ -211,7 +216,7 @@ export function httpWorkload(o: {
         let rssLoad = NaN;
         const probe = setTimeout(() => (rssLoad = server.rssMb()), o.timing.measureMs / 2);
         // Scenario 6: while Next serves commands, how old is the oldest event the subscribers have not handled?
-        const lagSampler = o.server === 'next' && o.kind === 'command' ? sampleLag(o.dbUrl) : null;
+        const lagSampler = lagged ? sampleLag(o.dbUrl) : null;
         const r = await cannon({ ...common, duration: Math.max(1, Math.round(o.timing.measureMs / 1000)) });
         clearTimeout(probe);
         const lagSamples = lagSampler ? await lagSampler.stop() : null;
@@ -231,6 +236,7 @@ export function httpWorkload(o: {
             ...(lagSamples && lagSamples.length
               ? { lagP50S: quantile(lagSamples, 0.5), lagP99S: quantile(lagSamples, 0.99), lagMaxS: Math.max(...lagSamples), lagSamples: lagSamples.length }
               : {}),
+            ...(catchUp ? { catchUpMs: catchUp.ms, catchUpEvents: catchUp.events, caughtUp: catchUp.caughtUp } : {}),
           },
         };
       } finally {
@@ -238,6 +244,29 @@ export function httpWorkload(o: {
       }
     },
   };
+}
+
+/**
+ * Waits (polling every 200 ms, at most `maxMs`) until every subscriber's lag() is 0 events: the Next
+ * server's subscribers have handled every event committed so far. Returns how long that took and how
+ * many events they had to go through.
+ */
+async function waitCaughtUp(dbUrl: string, maxMs: number): Promise<{ ms: number; events: number; caughtUp: boolean }> {
+  const h = openDatabase({ url: dbUrl, poolMax: 1 });
+  const t0 = performance.now();
+  let first: number | undefined;
+  try {
+    for (;;) {
+      let behind = 0;
+      for (const s of subscribers) behind += (await lag(h.db, s.name)).events;
+      first ??= behind;
+      if (behind === 0) return { ms: performance.now() - t0, events: first, caughtUp: true };
+      if (performance.now() - t0 > maxMs) return { ms: performance.now() - t0, events: first, caughtUp: false };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await h.close();
+  }
 }
 
 /**
@@ -270,3 +299,122 @@ function sampleLag(dbUrl: string) {
 }
 
 
+
+/** The id Next gave a server action in this build (`.next/server/server-reference-manifest.json`). */
+export function actionId(exportedName: string, file: string): string {
+  const manifest = JSON.parse(fs.readFileSync('.next/server/server-reference-manifest.json', 'utf8')) as {
+    node: Record<string, { exportedName?: string; filename?: string }>;
+  };
+  const hit = Object.entries(manifest.node).find(([, v]) => v.exportedName === exportedName && v.filename === file);
+  if (!hit) throw new Error(`no server action ${exportedName} (${file}) in .next/server/server-reference-manifest.json`);
+  return hit[0];
+}
+
+/** The router state tree the browser sends from the catalog page (`/`, route group `(catalog)`). */
+const CATALOG_TREE = encodeURIComponent(JSON.stringify(['', { children: ['(catalog)', { children: ['__PAGE__', {}] }] }, null, null, true]));
+
+/**
+ * Scenario 3b: one AddItem at a time (one connection, sequential requests), through the server action
+ * as the browser sends it, or through the JSON API, on a freshly started `next start`, signed in as
+ * Alice. Both add to the same cart: one opened through the API at the start, which is then Alice's most
+ * recently updated open cart, the one the action's ensureOpenCart picks (checked on the first answer).
+ * The action request is what Next's client sends (server-action-reducer): POST to the page with the
+ * Next-Action id, the router state tree, Accept text/x-component, Origin, and React's encodeReply of
+ * the arguments as text/plain (plain strings and numbers encode as a JSON array). Its answer is the
+ * action's result and, as the action revalidates the layout, the re-rendered page; the body is read whole.
+ */
+export function actionWorkload(o: {
+  key: string;
+  label: string;
+  via: 'action' | 'json';
+  dbUrl: string;
+  port: number;
+  timing: Timing;
+  productIds: string[];
+}): Workload {
+  return {
+    key: o.key,
+    label: o.label,
+    run: async (): Promise<Sample> => {
+      const id = o.via === 'action' ? actionId('addToCartAction', 'server/cart/actions.ts') : '';
+      const server = await startServer('next', o.dbUrl, o.port);
+      try {
+        const cookie = await signIn(server.base);
+        let cartId = '';
+        let added = 0;
+        const newCart = async () => {
+          [cartId] = await openCarts(server.base, cookie, 1);
+          added = 0;
+        };
+        await newCart();
+        let checked = false;
+        let n = 0;
+        const one = async (): Promise<void> => {
+          // At most 99 of a product in a cart: a new cart every 1,000 adds (13 products in turn, 77 each).
+          if (added >= 1000) await newCart();
+          const productId = o.productIds[n++ % o.productIds.length];
+          added++;
+          if (o.via === 'json') {
+            const r = await fetch(`${server.base}/api/carts/${cartId}/items`, {
+              method: 'POST',
+              headers: { cookie, 'content-type': 'application/json' },
+              body: JSON.stringify({ productId, quantity: 1 }),
+            });
+            const text = await r.text();
+            if (r.status !== 200 && r.status !== 201) throw new Error(`JSON API answered ${r.status}: ${text.slice(0, 200)}`);
+            return;
+          }
+          const r = await fetch(`${server.base}/`, {
+            method: 'POST',
+            headers: {
+              cookie,
+              accept: 'text/x-component',
+              'next-action': id,
+              'next-router-state-tree': CATALOG_TREE,
+              origin: server.base,
+              'content-type': 'text/plain;charset=UTF-8',
+            },
+            body: JSON.stringify([productId, 1, `/?add=${encodeURIComponent(productId)}`]),
+          });
+          const text = await r.text();
+          const result = text.match(/^1:(\{.*)$/m)?.[1] ?? '';
+          if (r.status !== 200 || !result.startsWith('{"ok":true')) throw new Error(`action answered ${r.status}: ${(result || text).slice(0, 200)}`);
+          if (!checked) {
+            const got = result.match(/"cartId":"([^"]+)"/)?.[1];
+            if (got !== cartId) throw new Error(`the action added to cart ${got}, not ${cartId}`);
+            checked = true;
+          }
+        };
+        const latencies: number[] = [];
+        let errors = 0;
+        let firstError: string | undefined;
+        const start = performance.now();
+        const from = start + o.timing.warmupMs;
+        const to = from + o.timing.measureMs;
+        while (performance.now() < to) {
+          const t0 = performance.now();
+          try {
+            await one();
+            const t1 = performance.now();
+            if (t1 >= from && t1 <= to) latencies.push(t1 - t0);
+          } catch (e) {
+            errors++;
+            firstError ??= (e as Error).message;
+            if (errors > 20 && errors > latencies.length) throw e;
+          }
+        }
+        const rate = latencies.length / (o.timing.measureMs / 1000);
+        return {
+          opsPerSec: rate,
+          eventsPerSec: rate,
+          p50Ms: quantile(latencies, 0.5),
+          p99Ms: quantile(latencies, 0.99),
+          errors,
+          ...(firstError ? { note: `first error: ${firstError}` } : {}),
+        };
+      } finally {
+        await server.stop();
+      }
+    },
+  };
+}

@@ -64,7 +64,7 @@ export async function bundleWorker(): Promise<string | null> {
 }
 
 /** Runs server/bench/worker.ts in a fresh Node process and returns its JSON line. */
-export function runWorker(url: string, timing: Timing, args: string[]): Promise<WorkerResult> {
+export function runWorker(url: string, timing: Timing, args: string[], timeoutMs?: number): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=react-server', ...workerEntry, ...args], {
       env: { ...process.env, BENCH_URL: url, BENCH_WARMUP_MS: String(timing.warmupMs), BENCH_MEASURE_MS: String(timing.measureMs) },
@@ -72,7 +72,7 @@ export function runWorker(url: string, timing: Timing, args: string[]): Promise<
     });
     let out = '';
     let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timing.warmupMs + timing.measureMs + 90_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs ?? timing.warmupMs + timing.measureMs + 90_000);
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -89,12 +89,12 @@ export function runWorker(url: string, timing: Timing, args: string[]): Promise<
   });
 }
 
-export function workerWorkload(url: string, timing: Timing, key: string, label: string, args: string[]): Workload {
+export function workerWorkload(url: string, timing: Timing, key: string, label: string, args: string[], timeoutMs?: number): Workload {
   return {
     key,
     label,
     run: async () => {
-      const r = await runWorker(url, timing, args);
+      const r = await runWorker(url, timing, args, timeoutMs);
       return {
         opsPerSec: r.opsPerSec,
         eventsPerSec: r.eventsPerSec,
@@ -103,6 +103,7 @@ export function workerWorkload(url: string, timing: Timing, key: string, label: 
         errors: r.errors,
         rssMb: r.rssMb,
         note: [r.note, r.firstError && `first error: ${r.firstError}`].filter(Boolean).join('; ') || undefined,
+        ...(r.extra ? { extra: r.extra } : {}),
       };
     },
   };

@@ -50,6 +50,8 @@ export type WorkerResult = {
   profile?: ProfileSummary;
   /** pglite: opening, migrating and seeding the in-memory database before the warm-up. */
   preparedMs?: number;
+  /** Figures of a scenario beyond the common ones (e.g. peak memory of a rebuild). */
+  extra?: Record<string, unknown>;
 };
 
 type Op = (client: number, rnd: () => number) => Promise<number>;
@@ -452,6 +454,21 @@ async function main() {
       });
     } else if (scenario === 'pglite') {
       result = await pgliteWorkload(variant);
+    } else if (scenario === 'rebuild') {
+      // Scenario 5: one whole pass (no measuring window): events/s over the pass, peak RSS of this process.
+      const { rebuildPass } = await import('./rebuild');
+      const r = await rebuildPass(url, variant === 'rebuild' ? 'rebuild' : 'plain');
+      result = {
+        ops: 1,
+        events: r.events,
+        errors: 0,
+        seconds: r.seconds,
+        opsPerSec: 1 / r.seconds,
+        eventsPerSec: r.eventsPerSec,
+        p50Ms: r.seconds * 1000,
+        p99Ms: r.seconds * 1000,
+        extra: { maxRssMb: r.maxRssMb, rssBeforeMb: r.rssBeforeMb, warmupMs: r.warmupMs, carts: r.carts },
+      };
     } else {
       throw new Error(`unknown workload ${scenario} ${variant}`);
     }

@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [-- --only s1,s2,read,long,pglite,http] [-- --rounds N --warmup-ms N --measure-ms N]
+// npm run bench [-- --quick] [-- --only s1,s2,read,long,pglite,http,action,coldstart,rebuild] [-- --rounds N --warmup-ms N --measure-ms N]
+//   [-- --rebuild-events N --rebuild-rounds N]
 //
 // Measures the shop on this machine against baselines measured in the same run, and writes
 // docs/benchmarks.md and docs/benchmarks.json. Every compared workload runs in a fresh process
@@ -12,6 +13,11 @@
 //   long  state of 100-, 1,000-, 10,000-event carts with snapshots (last and middle version) vs read + fold
 //   http  (full run only) JSON API (next start) under autocannon vs a bare node:http server, GET, /cart
 //   pglite (full run only) embedded appends: handler and event store vs a raw INSERT loop
+//   action (full run, or --only) one AddItem at a time through the server action (POST / with Next-Action) vs the JSON API
+//   coldstart (full run, or --only) spawn to first GET / 200: zero-config start on a fresh PGlite folder vs on PostgreSQL,
+//          and a bare PGlite open
+//   rebuild (full run: 1M events, 1 round; --only: 20,000 events unless --rebuild-events) rebuildProjections vs a plain
+//          read of the same rows, events/s and peak RSS, in a database of its own
 // Separately: npm run bench:snapshots (state at random versions/moments of a realistic 10,000-event cart).
 import { execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,7 +44,9 @@ import { seedEmmett, type EmmettCartEvent } from '../bench/emmett';
 import { pgbenchScript, pgbenchVersion, runPgbench, type Captured, type PgbenchResult } from '../bench/pgbench';
 import { bundleWorker, roundRobin, runWorker, workerWorkload, type Summary, type Timing, type Workload } from '../bench/runner';
 import type { ProfileSummary } from '../bench/worker';
-import { httpWorkload, openCarts, POOL_MAX as HTTP_POOL, signIn, startServer, stopAllServers, type HttpKind } from '../bench/http';
+import { actionWorkload, httpWorkload, openCarts, POOL_MAX as HTTP_POOL, signIn, startServer, stopAllServers, type HttpKind } from '../bench/http';
+import { coldStartWorkload, freePort, stopColdStarts, type ColdKind } from '../bench/coldstart';
+import { REBUILD_BATCH_SIZE, REBUILD_EVENTS_PER_CART, seedRebuild } from '../bench/rebuild';
 import { buildIsCurrent } from './lib/build';
 
 type Config = {
@@ -53,6 +61,17 @@ type Config = {
   pglite: boolean;
   /** HTTP (scenario 3): autocannon connection counts; empty = skipped. */
   httpConnections: number[];
+  /** Scenario 5: events in the rebuild database (10 per cart); 0 = skipped. */
+  rebuildEvents: number;
+  /**
+   * Scenario 5's rounds. One pass over 1M events takes minutes on 2 shared cores (rebuild ~3-7k events/s
+   * under load), so the full run does 1 round of it (not 3) to stay within 15 minutes; the report says so.
+   */
+  rebuildRounds: number;
+  /** Scenario 7: cold start of the app on PGlite beside PostgreSQL and a bare PGlite open. */
+  coldStart: boolean;
+  /** Scenario 3b: the server action for AddItem beside the JSON API, sequential requests. */
+  action: boolean;
 };
 
 const QUICK: Config = {
@@ -66,6 +85,10 @@ const QUICK: Config = {
   longLengths: [10_000],
   pglite: false,
   httpConnections: [],
+  rebuildEvents: 0,
+  rebuildRounds: 3,
+  coldStart: false,
+  action: false,
 };
 const FULL: Config = {
   mode: 'full',
@@ -78,6 +101,10 @@ const FULL: Config = {
   longLengths: [100, 1000, 10_000],
   pglite: true,
   httpConnections: [10, 50],
+  rebuildEvents: 1_000_000,
+  rebuildRounds: 1,
+  coldStart: true,
+  action: true,
 };
 
 const log = (s: string) => console.log(`[bench] ${s}`);
@@ -203,7 +230,6 @@ function row(s: Summary | undefined, metric: 'opsPerSec' | 'eventsPerSec'): stri
 function main_(argv: string[]) {
   const quick = argv.includes('--quick');
   const onlyArg = argv.find((a) => a.startsWith('--only'));
-  const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',') : null;
   // Overrides for checking the harness itself (e.g. the full run's workloads with one short round).
   const num = (flag: string) => {
     const a = argv.find((x) => x.startsWith(flag));
@@ -214,12 +240,17 @@ function main_(argv: string[]) {
   };
   const base = quick ? QUICK : FULL;
   const rounds = num('--rounds');
+  const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',') : null;
   const measureMs = num('--measure-ms');
   const cfg: Config = {
     ...base,
     rounds: rounds ?? base.rounds,
     timing: { warmupMs: num('--warmup-ms') ?? base.timing.warmupMs, measureMs: measureMs ?? base.timing.measureMs },
+    rebuildEvents: num('--rebuild-events') ?? (only?.includes('rebuild') && !base.rebuildEvents ? 20_000 : base.rebuildEvents),
+    rebuildRounds: num('--rebuild-rounds') ?? base.rebuildRounds,
   };
+  // A small rebuild (the --only default, or --rebuild-events) takes seconds: the usual rounds.
+  if (num('--rebuild-rounds') === undefined && cfg.rebuildEvents <= 100_000) cfg.rebuildRounds = cfg.rounds;
   if (cfg.rounds < 3) console.log(`[bench] --rounds ${cfg.rounds}: fewer than 3 rounds, a check of the harness, not a result`);
   return { cfg, only };
 }
@@ -237,24 +268,33 @@ async function main() {
 
   await bundleWorker();
   const httpConns = cfg.httpConnections.length ? cfg.httpConnections : only?.includes('http') ? [10, 50] : [];
-  if (want('http') && httpConns.length && !buildIsCurrent()) {
+  // Asked for by name with --only, they run in a quick run too.
+  const coldStart = want('coldstart') && (cfg.coldStart || !!only?.includes('coldstart'));
+  const action = want('action') && (cfg.action || !!only?.includes('action'));
+  if (((want('http') && httpConns.length) || coldStart || action) && !buildIsCurrent()) {
     log('HTTP: no current production build, running next build (counted in the run time) ...');
     await nextBuild();
   }
   let scratch: Scratch | undefined;
+  let rebuildScratch: Scratch | undefined;
+  let rebuildSeed: { carts: number; events: number; ms: number } | undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eventcart-bench-'));
   // Interrupted (Ctrl-C, CI timeout): stop any server it started (they run in their own process groups),
   // drop the scratch database, remove the temp folder. Workers and pgbench share our process group.
   const interrupted = async (sig: NodeJS.Signals) => {
     log(`${sig}: stopping servers, dropping the scratch database ...`);
     await stopAllServers().catch(() => {});
+    await stopColdStarts().catch(() => {});
     if (scratch) await scratch.drop().catch(() => {});
+    if (rebuildScratch) await rebuildScratch.drop().catch(() => {});
     fs.rmSync(tmp, { recursive: true, force: true });
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   const groups: Workload[][] = [];
+  /** Scenario 5 runs its own rounds (cfg.rebuildRounds), after the others. */
+  const rebuildGroups: Workload[][] = [];
   const comparisons: Comparison[] = [];
   const pgbenchRuns: Record<string, PgbenchResult[]> = {};
   const scripts: Record<string, { script: string; notes: string[]; statements: Captured }> = {};
@@ -411,7 +451,53 @@ async function main() {
         h(`http-next-page-${c0}`, `GET /cart (server render), ${c0} connections`, 'next', 'page', c0),
       ]);
     }
+    if (action) {
+      const port = await freePort();
+      const actionTiming: Timing = { warmupMs: Math.max(cfg.timing.warmupMs, 1500), measureMs: Math.max(cfg.timing.measureMs, 4000) };
+      const a = (via: 'action' | 'json', label: string) =>
+        actionWorkload({ key: `action-${via}`, label, via, dbUrl: url, port, timing: actionTiming, productIds: productIds.filter((p) => p !== 'sencha-tea') });
+      groups.push([
+        a('action', 'server action addToCartAction (POST / with Next-Action, as the browser sends it), 1 connection'),
+        a('json', 'JSON API POST /api/carts/{id}/items, 1 connection'),
+      ]);
+      comparisons.push(
+        { scenario: 'action', what: 'one AddItem through the server action / through the JSON API, 1 connection', ours: 'action-action', base: 'action-json', metric: 'timeMs' },
+        { scenario: 'action', what: 'server action / JSON API, sequential requests', ours: 'action-action', base: 'action-json', metric: 'opsPerSec' },
+      );
+    }
+    if (coldStart) {
+      // Each start on a port the kernel just found free.
+      const w = (kind: ColdKind, label: string) => coldStartWorkload(`coldstart-${kind}`, label, kind, url);
+      groups.push([
+        w('pglite', 'zero-config start on PGlite (fresh folder: migrate, seed, next start) to GET / 200'),
+        w('postgres', 'the same start on the PostgreSQL server (migrated, seeded database) to GET / 200'),
+        w('bare', 'bare node: open PGlite on a fresh folder, one query, exit'),
+      ]);
+      comparisons.push(
+        { scenario: 'coldstart', what: 'start to first page: PGlite (fresh folder) / PostgreSQL server', ours: 'coldstart-pglite', base: 'coldstart-postgres', metric: 'timeMs' },
+        { scenario: 'coldstart', what: 'start to first page on PGlite / bare PGlite open of a fresh folder', ours: 'coldstart-pglite', base: 'coldstart-bare', metric: 'timeMs' },
+      );
+    }
+    if (want('rebuild') && cfg.rebuildEvents > 0) {
+      // Scenario 5 has a database of its own, so the rebuild folds exactly these carts and nothing the other workloads wrote.
+      rebuildScratch = await createScratch(base);
+      const cartsN = Math.ceil(cfg.rebuildEvents / REBUILD_EVENTS_PER_CART);
+      log(`rebuild: seeding ${cartsN.toLocaleString('en')} carts x ${REBUILD_EVENTS_PER_CART} events into ${rebuildScratch.name} ...`);
+      rebuildSeed = await seedRebuild(rebuildScratch.url, cartsN);
+      log(`rebuild: ${rebuildSeed.events.toLocaleString('en')} events seeded in ${(rebuildSeed.ms / 1000).toFixed(1)} s`);
+      const w = (variant: string, label: string) =>
+        workerWorkload(rebuildScratch!.url, cfg.timing, `rebuild-${variant}`, label, ['rebuild', variant, String(rebuildSeed!.events)], 15 * 60_000);
+      rebuildGroups.push([
+        w('rebuild', `rebuildProjections (carts + orders, batches of ${REBUILD_BATCH_SIZE} streams)`),
+        w('plain', `plain read of the same rows (postgres.js, same order and batches, JSON parsed, nothing folded)`),
+      ]);
+      comparisons.push({ scenario: 'rebuild', what: `rebuild / plain read, ${rebuildSeed.events.toLocaleString('en')} events`, ours: 'rebuild-rebuild', base: 'rebuild-plain', metric: 'eventsPerSec', target: 0.5 });
+    }
     results = await roundRobin(groups, cfg.rounds, log);
+    if (rebuildGroups.length) {
+      for (const [k, v] of await roundRobin(rebuildGroups, cfg.rebuildRounds, log)) results.set(k, v);
+      groups.push(...rebuildGroups);
+    }
     if (want('s1')) {
       // One more run of the handler at the highest client count, with a CPU profile of its measuring window.
       const c = Math.max(...cfg.clients);
@@ -430,12 +516,13 @@ async function main() {
     }
   } finally {
     if (scratch) await scratch.drop();
+    if (rebuildScratch) await rebuildScratch.drop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
   env.loadEnd = os.loadavg()[0];
   const seconds = (performance.now() - started) / 1000;
-  writeReport({ cfg, env, seconds, results, comparisons, groups, pgbenchRuns, scripts, profile });
+  writeReport({ cfg, env, seconds, results, comparisons, groups, pgbenchRuns, scripts, profile, rebuildSeed });
   log(`done in ${seconds.toFixed(0)} s: docs/benchmarks.md, docs/benchmarks.json`);
 }
 
@@ -449,9 +536,16 @@ function writeReport(r: {
   pgbenchRuns: Record<string, PgbenchResult[]>;
   scripts: Record<string, { script: string; notes: string[]; statements: Captured }>;
   profile?: Profile;
+  rebuildSeed?: { carts: number; events: number; ms: number };
 }) {
   const { cfg, env, results, comparisons } = r;
   const ratios = comparisons.map((c) => ({ ...c, ratio: ratioOf(results, c) }));
+  const extraMedian = (key: string, f: string) => median((results.get(key)?.samples ?? []).map((x) => Number(x.extra?.[f])).filter(Number.isFinite));
+  const extraMax = (key: string, f: string) => Math.max(...(results.get(key)?.samples ?? []).map((x) => Number(x.extra?.[f])).filter(Number.isFinite));
+  // Scenario 5's "bounded memory": the rebuild's peak RSS within 2x the plain read's, which holds one batch at a time
+  // (a rebuild holding every event would need many times that: 1M parsed events are over a gigabyte).
+  const rebuildMem = { rebuild: extraMax('rebuild-rebuild', 'maxRssMb'), plain: extraMax('rebuild-plain', 'maxRssMb') };
+  const rebuildMemOk = rebuildMem.rebuild <= 2 * rebuildMem.plain;
   const json = {
     env,
     mode: cfg.mode,
@@ -462,6 +556,7 @@ function writeReport(r: {
     pgbench: r.pgbenchRuns,
     profile: r.profile,
     scripts: Object.fromEntries(Object.entries(r.scripts).map(([k, v]) => [k, { script: v.script, notes: v.notes }])),
+    rebuildSeed: r.rebuildSeed,
   };
   fs.mkdirSync('docs', { recursive: true });
   fs.writeFileSync('docs/benchmarks.json', JSON.stringify(json, null, 1) + '\n');
@@ -492,9 +587,15 @@ function writeReport(r: {
   L.push('## Targets', '');
   L.push('| scenario | comparison | ours / baseline | target |', '|---|---|---:|---|');
   for (const c of ratios) {
-    const names: Record<string, string> = { s1: 'ceiling (pgbench)', s2: 'peer (Emmett)', read: 'stream reads (Emmett)', long: 'long streams', pglite: 'embedded (PGlite)', http: 'HTTP' };
+    const names: Record<string, string> = { s1: 'ceiling (pgbench)', s2: 'peer (Emmett)', read: 'stream reads (Emmett)', long: 'long streams', pglite: 'embedded (PGlite)', http: 'HTTP', rebuild: 'rebuild', coldstart: 'cold start', action: 'server action' };
     const what = c.metric === 'p99Ms' ? c.what : c.metric === 'timeMs' ? `${c.what} (time, p50)` : `${c.what} (${c.metric === 'eventsPerSec' ? 'events/s' : 'ops/s'})`;
-    L.push(`| ${names[c.scenario] ?? c.scenario} | ${what} | ${Number.isFinite(c.ratio) ? c.ratio.toFixed(c.ratio < 0.1 ? 3 : 2) + '×' : '–'} | ${verdict(c.ratio, c.metric, c.target) || 'no target'} |`);
+    let v = verdict(c.ratio, c.metric, c.target) || 'no target';
+    if (c.scenario === 'rebuild' && Number.isFinite(c.ratio)) {
+      const mem = `peak RSS ${fmt(rebuildMem.rebuild)} MB vs ${fmt(rebuildMem.plain)} MB for the plain read`;
+      v = rebuildMemOk ? `${v}; memory bounded (${mem}, target ≤ 2×)` : `**missed**: memory not bounded (${mem}, target ≤ 2×); rate: ${v}`;
+      if (!rebuildMemOk || c.ratio < (c.target ?? 0)) v = v.replace(/^met/, 'rate met');
+    }
+    L.push(`| ${names[c.scenario] ?? c.scenario} | ${what} | ${Number.isFinite(c.ratio) ? c.ratio.toFixed(c.ratio < 0.1 ? 3 : 2) + '×' : '–'} | ${v} |`);
   }
   L.push('');
 
@@ -596,19 +697,107 @@ function writeReport(r: {
       L.push(
         '### 6. Subscriber lag under that load',
         '',
-        "Every 100 ms during the measuring window of the Next command workloads, the age of the oldest committed event the",
-        "subscribers (`sales-daily`, polling every 500 ms inside the Next server) have not handled yet (`lag()` of the event",
-        'store, 0 when caught up, 0.1 s resolution): an upper bound of commit-to-handled time. Medians over the rounds.',
+        'Before the warm-up of each Next command workload, the bench waits (at most 180 s) until every subscriber',
+        "(`sales-daily` and `cart-funnel`, polling every 500 ms inside the Next server) has handled every committed event (`lag()`",
+        'of the event store reports 0 events), so the window sees only events written under load, not the backlog of seeded carts',
+        "and earlier workloads. Then, every 100 ms of the measuring window, for each subscriber, the age of the oldest committed",
+        "event it has not handled yet (0 when caught up, 0.1 s resolution): an upper bound of commit-to-handled time. Medians over",
+        'the rounds; "catch-up" is how long the wait took and how many events were behind when it began.',
         '',
-        '| workload | lag p50 s | lag p99 s | max s | samples per round |',
-        '|---|---:|---:|---:|---:|',
+        '| workload | lag p50 s | lag p99 s | max s | samples per round | catch-up s | events behind before |',
+        '|---|---:|---:|---:|---:|---:|---:|',
       );
       for (const s of lagRows) {
         const ex = (f: string) => median(s.samples.map((x) => Number(x.extra?.[f])).filter(Number.isFinite));
-        L.push(`| ${s.label} | ${fmt(ex('lagP50S'))} | ${fmt(ex('lagP99S'))} | ${fmt(ex('lagMaxS'))} | ${fmt(ex('lagSamples'))} |`);
+        const notCaught = s.samples.filter((x) => x.extra?.caughtUp === false).length;
+        L.push(
+          `| ${s.label} | ${fmt(ex('lagP50S'))} | ${fmt(ex('lagP99S'))} | ${fmt(ex('lagMaxS'))} | ${fmt(ex('lagSamples'))} | ${fmt(ex('catchUpMs') / 1000)}${notCaught ? ` (not caught up in ${notCaught} round${notCaught === 1 ? '' : 's'}: lag includes backlog)` : ''} | ${fmt(ex('catchUpEvents'))} |`,
+        );
       }
       L.push('');
     }
+  }
+  const rb = r.groups.flat().filter((w) => w.key.startsWith('rebuild-')).map((w) => w.key);
+  if (rb.length) {
+    const seed = r.rebuildSeed;
+    L.push('## 5. Projection rebuild vs a plain read of the same rows', '');
+    L.push(
+      `A database of its own on the PostgreSQL server: ${seed ? seed.carts.toLocaleString('en') : '?'} carts of 10 events (${seed ? seed.events.toLocaleString('en') : '?'} events; the shapes`,
+      '`npm run bench:projections` seeds: opened, items added, one quantity changed, every fourth checked out), with the live `carts`',
+      `and \`orders\` rows the inline projections would have written, bulk-inserted with INSERT ... SELECT over generate_series in`,
+      `${seed ? (seed.ms / 1000).toFixed(0) : '?'} s (not measured). Each round runs, in a fresh process after the same warm-up (the first 4 batches read and folded`,
+      'with `foldCarts`, nothing written): `rebuildProjections` (shadow tables filled in keyset batches of 500 cart streams, each',
+      'folded and compared with the live rows in one REPEATABLE READ transaction, then orphans, analyze, catch-up and the swap),',
+      "and a plain read of the same rows: the same keyset batches of 500 streams, each batch's events read in one REPEATABLE READ",
+      'transaction with postgres.js (`select *`, jsonb parsed by the driver), folding and writing nothing. Events/s = the cart',
+      "streams' events / the whole pass. Peak RSS is the worker process's high-water mark (`process.resourceUsage().maxRSS`),",
+      'warm-up included; "after warm-up" is its RSS when the measured pass starts. One pass per process, so p50/p99 are not given.',
+      '',
+      ...(r.cfg.rebuildRounds < 3
+        ? [
+            `**${r.cfg.rebuildRounds} round${r.cfg.rebuildRounds === 1 ? '' : 's'} only** for this scenario (rebuild, then plain read${r.cfg.rebuildRounds === 1 ? ', once each' : ''}), not 3: one rebuild pass over a million events`,
+            'takes minutes on this machine (3-7k events/s in trial runs under load), and three rounds of both would take the full run',
+            'well past its 15 minutes. A single round has no spread; compare with care. `--rebuild-rounds 3` runs three.',
+            '',
+          ]
+        : []),
+      '| workload | median events/s | min–max | pass s (median) | peak RSS MB (median, max) | RSS after warm-up MB | rounds |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const k of rb) {
+      const s = results.get(k);
+      if (!s || s.failed) {
+        L.push(`| ${s?.label ?? k} | failed: ${(s?.failed ?? 'not run').replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 160)} | | | | | |`);
+        continue;
+      }
+      L.push(
+        `| ${s.label} | ${fmt(s.median.eventsPerSec)} | ${fmt(s.min.eventsPerSec)}–${fmt(s.max.eventsPerSec)} | ${fmt(s.median.p50Ms / 1000)} | ${fmt(extraMedian(k, 'maxRssMb'))}, ${fmt(extraMax(k, 'maxRssMb'))} | ${fmt(extraMedian(k, 'rssBeforeMb'))} | ${s.samples.length} |`,
+      );
+    }
+    L.push('');
+  }
+  const ac = r.groups.flat().filter((w) => w.key.startsWith('action-')).map((w) => w.key);
+  if (ac.length) {
+    L.push('## 3b. One AddItem through the server action vs the JSON API', '');
+    L.push(
+      "The catalog's add-to-cart button calls the server action `addToCartAction` (server/cart/actions.ts). The bench sends what",
+      "Next's client sends for it (its server-action reducer), without a browser: `POST /` with the `Next-Action` id from",
+      '`.next/server/server-reference-manifest.json`, the `Next-Router-State-Tree` of the catalog page, `Accept: text/x-component`,',
+      "an `Origin`, and the arguments as React's `encodeReply` makes them for strings and numbers (a JSON array, text/plain). Every",
+      'answer is checked (200 and `{"ok":true` in the action\'s result line) and read whole: the action revalidates the layout,',
+      'so its answer also carries the re-rendered catalog page (~26 KB), as the browser gets it. The JSON side posts the same',
+      'AddItem to `/api/carts/{id}/items`. Same production server (`next start`, started afresh per workload, pool',
+      `${HTTP_POOL}, rate limits off), signed in as Alice, one connection, one request at a time (closed loop), both adding to the same`,
+      "cart (opened through the API, so it is the open cart the action's `ensureOpenCart` picks; checked on the first answer).",
+      'The action also runs `ensureOpenCart` (one more transaction) and the page render; the JSON handler does neither.',
+      '',
+    );
+    section('workload', ac, 'opsPerSec', 'req/s');
+  }
+  const cs = r.groups.flat().filter((w) => w.key.startsWith('coldstart-')).map((w) => w.key);
+  if (cs.length) {
+    L.push('## 7. Cold start: spawning the app to its first page', '');
+    L.push(
+      'Time from spawning the app to the first `GET /` answered 200 (polled every 50 ms), each start a fresh process group in a',
+      "fresh temporary folder, ended when timed. The app is started as `npm start` runs it (`tsx server/cli/start.ts`, without npm",
+      'itself, build already current): on PGlite with no DATABASE_URL and a fresh PGLITE_DIR it migrates and seeds the folder, then',
+      'runs `next start` of the production build, which opens PGlite itself; on the PostgreSQL server (the run\'s scratch',
+      'database, already migrated) the migration finds nothing to do and nothing is seeded. A bare Node process that opens PGlite',
+      'on a fresh folder, runs one query and exits is timed from spawn to exit. "migrated"/"seeded" are when start.ts logged them.',
+      '',
+      '| start | median ms | min–max | migrated ms | seeded ms | rounds |',
+      '|---|---:|---:|---:|---:|---:|',
+    );
+    for (const k of cs) {
+      const s = results.get(k);
+      if (!s || s.failed) {
+        L.push(`| ${s?.label ?? k} | failed: ${(s?.failed ?? 'not run').replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 160)} | | | | |`);
+        continue;
+      }
+      const ms = s.samples.map((x) => x.p50Ms);
+      L.push(`| ${s.label} | ${fmt(s.median.p50Ms)} | ${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))} | ${fmt(extraMedian(k, 'migratedMs'))} | ${fmt(extraMedian(k, 'seededMs'))} | ${s.samples.length} |`);
+    }
+    L.push('');
   }
   const one = r.scripts.ours;
   if (one) {
@@ -684,14 +873,18 @@ function writeReport(r: {
   L.push('## Other benchmarks', '');
   L.push('State at random versions and moments of a realistic 10,000-event cart (snapshots vs full fold, PGlite and PostgreSQL):');
   L.push('[benchmarks-snapshots.md](benchmarks-snapshots.md), from `npm run bench:snapshots` (a separate, older method: one process, no rounds).');
-  L.push('Projection rebuild and verify timings: `npm run bench:projections` (prints only; not in the round-robin method yet).');
+  L.push('Projection verify timings and commands during a rebuild: `npm run bench:projections` (prints only; the rebuild rate is scenario 5 here).');
   L.push('');
   L.push('## Not measured yet', '');
   L.push(
     cfg.httpConnections.length
-      ? '- the server-action path for one command, timed; subscriber lag measured per event (here: the age of the oldest unhandled event, sampled);'
-      : '- HTTP (JSON API under autocannon vs a bare node:http server, GET /api/carts/{id}, /cart render, server RSS) in the quick run (`--only http` runs it alone; the full run includes it); the server-action path; subscriber lag under load;',
-    '- rebuild over 1,000,000 events beside a plain read, with peak memory; PGlite cold start to the first page;',
+      ? '- subscriber lag measured per event (here: the age of the oldest unhandled event, sampled every 100 ms); the server action under concurrent connections (here: one at a time);'
+      : '- HTTP (JSON API under autocannon vs a bare node:http server, GET /api/carts/{id}, /cart render, server RSS, subscriber lag) in the quick run (`--only http` runs it alone; the full run includes it);',
+    cfg.mode === 'quick'
+      ? '- the server action (3b), the rebuild over 1,000,000 events (5) and the cold start (7) in the quick run (`--only action`, `--only rebuild` (20,000 events), `--only coldstart` run them; the full run includes them);'
+      : cfg.rebuildRounds < 3
+        ? `- the rebuild over ${cfg.rebuildEvents.toLocaleString('en')} events in 3 rounds (${cfg.rebuildRounds} here, for the run time);`
+        : '',
     cfg.mode === 'quick'
       ? "- this quick run measures 16 clients only, Emmett at 16 without its default pool, 1,000-event stream reads, the 10,000-event cart only, and no PGlite; the full run measures 1, 4, 16 and 64 clients, Emmett's default pool, 100-, 1,000- and 10,000-event streams and PGlite."
       : '',
