@@ -35,170 +35,27 @@ export type DbHandle = {
  * describes each statement with parameters before running it (Parse/Describe/Flush, wait, then
  * Bind/Execute): two round trips per statement, and nothing sent behind it until the first comes back,
  * so no pipelining. Prepared (postgres.js's own default), a statement is parsed once per connection,
- * runs in one round trip and can be pipelined.
- *
- * Transactions (`begin`, what drizzle's `transaction` calls) are our own, on a reserved connection:
- * postgres.js's `begin` waits for BEGIN to come back before the first statement goes out, and for the
- * last statement's answer before it sends COMMIT. Here BEGIN leaves with the first statements, and a
- * caller that has sent its last statement can send COMMIT behind it at once (`commitWithoutWaiting`):
- * a command is two round trips instead of four, and its row locks are held for less time.
+ * runs in one round trip and can be pipelined. Transactions and savepoints get the same client.
  */
 export function preparingStatements(sql: postgres.Sql): postgres.Sql {
+  type Fn = (...args: unknown[]) => unknown;
   return new Proxy(sql, {
     get(target, prop, receiver) {
-      if (prop === 'unsafe') return preparedUnsafe(target);
-      if (prop === 'begin') return (...args: unknown[]) => pipelinedTransaction(target, args);
+      if (prop === 'unsafe') {
+        return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+      }
+      if (prop === 'begin' || prop === 'savepoint') {
+        const inner = Reflect.get(target, prop, target) as Fn;
+        // postgres.js reads the callback as the last argument (and counts the arguments): keep their number.
+        return (...args: unknown[]) => {
+          const fn = args[args.length - 1] as (s: postgres.Sql) => unknown;
+          return inner(...args.slice(0, -1), (s: postgres.Sql) => fn(preparingStatements(s)));
+        };
+      }
       return Reflect.get(target, prop, receiver);
     },
   });
-}
-
-const preparedUnsafe =
-  (target: postgres.Sql) =>
-  (query: string, params?: unknown[], options?: Record<string, unknown>) =>
-    target.unsafe(query, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
-
-const COMMIT_NOW = Symbol('commitNow');
-
-/** A statement to send right behind the COMMIT, outside the transaction (see commitWithoutWaiting). */
-export type AfterCommit = { text: string; params: unknown[]; onError: (e: unknown) => void };
-
-/**
- * In a transaction of ours on PostgreSQL (see preparingStatements): sends COMMIT now, behind the
- * statements already sent, instead of after the callback returns; the promise settles with the commit.
- * If a statement before it failed, PostgreSQL answers the COMMIT with a rollback and the promise rejects.
- * Call it only once nothing else is to be sent in the transaction. Elsewhere (PGlite, a savepoint, a
- * caller's transaction handed down) it returns undefined and the transaction commits as usual.
- *
- * `then`: one statement sent right behind the COMMIT on the same connection, in the same round trip,
- * in a transaction of its own; it runs even when the COMMIT turned into a rollback. Its failure goes to
- * `onError`, not to the promise (the transaction has committed by then).
- */
-export function commitWithoutWaiting(tx: unknown, then?: AfterCommit): Promise<void> | undefined {
-  const client = (tx as { session?: { client?: Record<symbol, unknown> } })?.session?.client;
-  const commit = client?.[COMMIT_NOW] as ((then?: AfterCommit) => Promise<void>) | undefined;
-  return commit?.(then);
-}
-
-type Query = Promise<{ command?: string }>;
-
-/** Resolves once `count()` has not changed for 4 promise steps in a row (at most 200 steps). */
-async function quiet(count: () => number): Promise<void> {
-  let last = count();
-  for (let steps = 0, still = 0; still < 4 && steps < 200; steps++) {
-    await null;
-    const now = count();
-    still = now === last ? still + 1 : 0;
-    last = now;
-  }
-}
-
-async function pipelinedTransaction(pool: postgres.Sql, args: unknown[]): Promise<unknown> {
-  // postgres.js's signature: begin([options,] fn).
-  const fn = args[args.length - 1] as (s: postgres.Sql) => unknown;
-  const options = args.length > 1 ? String(args[0]).replace(/[^a-z ]/gi, '') : '';
-  const conn = await pool.reserve();
-  let committing: Query | undefined;
-  let commitSent = false;
-  let handed = 0;
-  let following: Promise<unknown> | undefined;
-  const send = (q: string): Query => {
-    const p = conn.unsafe(q) as unknown as Query;
-    p.catch(() => {}); // sends it now (postgres.js queries go out when awaited); awaited below
-    return p;
-  };
-  const ended = (r: { command?: string }) => {
-    if (r.command === 'ROLLBACK') throw new Error('the transaction was rolled back: a statement in it failed');
-  };
-  let savepoints = 0;
-  const scope = (): postgres.Sql =>
-    new Proxy(conn, {
-      get(target, prop, receiver) {
-        if (prop === 'unsafe') {
-          const unsafe = preparedUnsafe(target);
-          return (...a: Parameters<typeof unsafe>) => {
-            // Fail loudly rather than run a statement outside the transaction.
-            if (commitSent) throw new Error('a statement was sent after the transaction asked to commit');
-            handed++;
-            return unsafe(...a);
-          };
-        }
-        if (prop === COMMIT_NOW) {
-          return (then?: AfterCommit) => {
-            // drizzle hands a statement to postgres.js a few promise steps after the call that sends it: the
-            // COMMIT waits until no statement has been handed over for a few steps, so that every statement
-            // already sent is queued before it. Still in this turn of the event loop, so postgres.js writes
-            // them all to the socket together (it flushes once per turn).
-            committing ??= quiet(() => handed).then(() => {
-              commitSent = true;
-              const commit = send('commit');
-              if (then) {
-                following = Promise.resolve(conn.unsafe(then.text, then.params as postgres.ParameterOrJSON<never>[], { prepare: true })).catch(then.onError);
-              }
-              return commit;
-            });
-            return committing.then(ended);
-          };
-        }
-        if (prop === 'savepoint') {
-          return async (...a: unknown[]) => {
-            const inner = a[a.length - 1] as (s: postgres.Sql) => unknown;
-            const name = `s${++savepoints}`;
-            await conn.unsafe(`savepoint ${name}`);
-            try {
-              const result = await inner(savepointScope());
-              await conn.unsafe(`release savepoint ${name}`);
-              return result;
-            } catch (e) {
-              await conn.unsafe(`rollback to savepoint ${name}`);
-              throw e;
-            }
-          };
-        }
-        return Reflect.get(target, prop, receiver);
-      },
-    }) as unknown as postgres.Sql;
-  // A savepoint's callback gets the same connection, without the early commit.
-  const savepointScope = (): postgres.Sql => {
-    const s = scope();
-    return new Proxy(s, { get: (t, prop, r) => (prop === COMMIT_NOW ? undefined : Reflect.get(t, prop, r)) });
-  };
-  // If the connection drops, a statement sent on it may never be answered: like postgres.js's own begin,
-  // the transaction fails when the connection closes (postgres.js then takes the connection back itself).
-  let closed = false;
-  let onClose: (e: unknown) => void = () => {};
-  const whenClosed = new Promise<never>((_, reject) => (onClose = reject));
-  whenClosed.catch(() => {});
-  const unlessClosed = <T>(p: Promise<T>) => Promise.race([p, whenClosed]);
-  const begun = conn.unsafe(`begin ${options}`, [], {
-    // postgres.js calls this with the connection once BEGIN is written; true lets the statements behind it follow at once.
-    onexecute: (c: { onclose?: (e: unknown) => void }) => {
-      c.onclose = (e) => {
-        closed = true;
-        onClose(e);
-      };
-      return true;
-    },
-  } as object) as unknown as Query;
-  begun.catch(() => {});
-  try {
-    const result = await unlessClosed(Promise.resolve(fn(scope())));
-    await unlessClosed(begun);
-    ended(await unlessClosed(committing ?? send('commit')));
-    return result;
-  } catch (e) {
-    if (!closed) {
-      await begun.catch(() => {});
-      if (committing) await unlessClosed(committing).catch(() => {});
-      else await unlessClosed(conn.unsafe('rollback')).catch(() => {});
-    }
-    throw e;
-  } finally {
-    if (!closed) {
-      await unlessClosed(Promise.resolve(following)).catch(() => {});
-      if (!closed) conn.release();
-    }
-  }
 }
 
 export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?: number; connectTimeoutSeconds?: number }): DbHandle {

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { commitWithoutWaiting, openDatabase, preparingStatements, setDbHandle, type Db, type DbHandle } from '../../db/client';
+import { openDatabase, preparingStatements, setDbHandle, type Db, type DbHandle } from '../../db/client';
 import { send, settled } from '../../db/pipeline';
 import * as schema from '../../db/schema';
 import { products, streams } from '../../db/schema';
@@ -193,11 +193,11 @@ const oursAppend =
 
 /**
  * A command of 10 events. No cart command decides more than one event, so this mirrors the handler's
- * executeCommand step by step with the same modules, in one transaction and the same round trips: BEGIN,
+ * executeCommand step by step with the same modules, in one transaction and the same round trips: BEGIN;
  * the stream row's lock with the load behind it (loadStateAfterLock) and the catalog's products (one
  * statement; the ten are picked once the cart is known), then decide 10 AddItems, and the append with
- * projectCart, writeSnapshotsFor and the COMMIT sent behind it (the stream is locked, so the stored
- * versions are known before the append answers). No stock check: none of these adds takes a reservation.
+ * projectCart and writeSnapshotsFor sent behind it (the stream is locked, so the stored versions are
+ * known before the append answers), then COMMIT. No stock check: none of these adds takes a reservation.
  */
 async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () => number): Promise<number> {
   const streamId = cartStreamId(cartId);
@@ -231,7 +231,7 @@ async function tenEventCommand(db: Db, cartId: string, userId: string, rnd: () =
     );
     const envelopes = newEvents.map((e, i) => ({ ...e, version: state.version + i + 1, occurredAt: occurredAt.toISOString() }) as CartEventEnvelope);
     const after = fold(envelopes, state)!;
-    const [appended] = await settled([appending, projectCart(tx, after, envelopes), writeSnapshotsFor(tx, streamId, state, envelopes), commitWithoutWaiting(tx)] as const);
+    const [appended] = await settled([appending, projectCart(tx, after, envelopes), writeSnapshotsFor(tx, streamId, state, envelopes)] as const);
     return appended.events.length;
   });
 }

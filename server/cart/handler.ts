@@ -1,13 +1,12 @@
 import 'server-only';
 import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { commitWithoutWaiting, getDb, getDbHandle, type Db } from '@/db/client';
+import { getDb, getDbHandle, type Db } from '@/db/client';
 import { send, settled } from '@/db/pipeline';
 import { carts, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
-import { cartChangeNotice, publishCartChange } from '../live/notify';
-import { log } from '../log';
+import { publishCartChange } from '../live/notify';
 import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
@@ -119,7 +118,7 @@ export async function handleCartCommand(
     // of its own (publishCartChange): a transaction that runs NOTIFY holds a database-wide lock through its
     // commit's flush to disk, so commands that notified inside their transaction committed one after
     // another instead of sharing flushes.
-    if (!tx && !result.replayed && !run.notified) await notifyLive(db, cartId, result, { own: true });
+    if (!tx && !result.replayed) await notifyLive(db, cartId, result, { own: true });
     recordCommand(kind, (performance.now() - started) / 1000, { eventsAppended: result.replayed ? 0 : result.events.length });
     return result;
   } catch (e) {
@@ -163,8 +162,6 @@ type Run = {
   lateStockCheck: boolean;
   /** The command runs inside a transaction of its caller's (which sends its notifications). */
   inCallersTransaction: boolean;
-  /** The live notification went out right behind the COMMIT. */
-  notified?: boolean;
 };
 
 async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
@@ -228,15 +225,7 @@ async function executeCommand(tx: Db, run: Run): Promise<HandledCommand> {
     const expected = toStore.map((e, i) => toEnvelope({ ...STORED_SHAPE, type: e.type, schemaVersion: e.schemaVersion, data: e.data, streamVersion: version + i + 1, occurredAt }));
     const expectedAfter = fold(expected, state)!;
     const expectedResult = commandResult(cartId, expectedAfter, expected, undefined);
-    const writes = writeReadModels(tx, run, state, expectedAfter, expected, expectedResult);
-    // Nothing else is sent: in a transaction of its own, the command's COMMIT leaves right behind its
-    // writes, and the live notification right behind the COMMIT (see handleCartCommand), all in one trip.
-    const notice = cartChangeNotice(changeOf(cartId, expectedResult), { own: true });
-    const committing = run.inCallersTransaction
-      ? undefined
-      : commitWithoutWaiting(tx, notice ? { ...notice, onError: (e) => log.warn({ err: e, cartId }, 'live notification failed') } : undefined);
-    const [, appended] = await settled([checking, appending, ...writes, committing] as const);
-    if (committing) run.notified = true;
+    const [, appended] = await settled([checking, appending, ...writeReadModels(tx, run, state, expectedAfter, expected, expectedResult)] as const);
     const envelopes = appended.events.map(toEnvelope);
     if (envelopes.length !== expected.length || envelopes.some((e, i) => e.version !== expected[i].version || e.occurredAt !== expected[i].occurredAt)) {
       throw new Error(`append to ${streamId} stored other versions than the read models were written for`); // never expected: the stream row is locked

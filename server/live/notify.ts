@@ -23,31 +23,21 @@ export type CartChange = z.infer<typeof CartChangeSchema>;
  * payload stays tiny (PostgreSQL caps it at 8000 bytes): listeners fetch the cart itself, with their
  * own authorisation.
  *
- * The cart command handler sends it after its own transaction's COMMIT (through the pool here, or on the
- * transaction's connection right behind the COMMIT: cartChangeNotice), or inside a caller's transaction,
- * which delivers it on commit. Right behind a COMMIT it goes out even if that COMMIT turned into a
- * rollback (a write failed): listeners then fetch a cart that did not change, which costs a read and
- * shows nothing wrong. On its own it is one statement that also sets `synchronous_commit` off for its own implicit
- * transaction only: PostgreSQL gives a transaction that notifies a transaction id and holds a
- * database-wide lock from its commit until the commit is flushed, so durable notifications would queue
- * every command's answer behind one disk flush after another. A notification is never durable anyway
- * (listeners that miss one see the cart on their next fetch), so that commit need not wait for the disk.
+ * The cart command handler sends it after its own transaction committed (a rolled-back command tells
+ * nobody), through the pool (`own`), or inside a caller's transaction, which delivers it on commit. On
+ * its own it is one statement that also sets `synchronous_commit` off for its own implicit transaction
+ * only: PostgreSQL gives a transaction that notifies a transaction id and holds a database-wide lock
+ * from its commit until the commit is flushed, so durable notifications (or notifying inside the
+ * command's transaction) would queue every command behind one disk flush after another. A notification
+ * is never durable anyway (listeners that miss one see the cart on their next fetch), so that commit
+ * need not wait for the disk.
  */
 export async function publishCartChange(tx: Db, change: CartChange, opts: { own: boolean } = { own: false }): Promise<void> {
-  const n = cartChangeNotice(change, opts);
-  if (!n) return;
-  const [channel, payload] = n.params;
+  if (change.types.length === 0) return;
+  const payload = JSON.stringify(CartChangeSchema.parse({ ...change, types: change.types.slice(0, 20) }));
   await tx.execute(
     opts.own
-      ? sql`select set_config('synchronous_commit', 'off', true), pg_notify(${channel}, ${payload})`
-      : sql`select pg_notify(${channel}, ${payload})`,
+      ? sql`select set_config('synchronous_commit', 'off', true), pg_notify(${CART_CHANNEL}, ${payload})`
+      : sql`select pg_notify(${CART_CHANNEL}, ${payload})`,
   );
-}
-
-/** The notification as one statement's text and parameters (null when there is nothing to say). */
-export function cartChangeNotice(change: CartChange, opts: { own: boolean }): { text: string; params: [string, string] } | null {
-  if (change.types.length === 0) return null;
-  const payload = CartChangeSchema.parse({ ...change, types: change.types.slice(0, 20) });
-  const text = opts.own ? "select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)" : 'select pg_notify($1, $2)';
-  return { text, params: [CART_CHANNEL, JSON.stringify(payload)] };
 }
