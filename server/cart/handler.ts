@@ -7,6 +7,7 @@ import { carts, streams } from '@/db/schema';
 import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor } from '../eventstore';
 import { AppError } from '../http/errors';
 import { publishCartChange } from '../live/notify';
+import { log } from '../log';
 import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
@@ -117,8 +118,12 @@ export async function handleCartCommand(
     // The live notification of a command in its own transaction goes out after the commit, in a statement
     // of its own (publishCartChange): a transaction that runs NOTIFY holds a database-wide lock through its
     // commit's flush to disk, so commands that notified inside their transaction committed one after
-    // another instead of sharing flushes.
-    if (!tx && !result.replayed) await notifyLive(db, cartId, result, { own: true });
+    // another instead of sharing flushes. The command has committed by then: the answer does not wait for
+    // the notification, and a failed one (the database gone a moment later) is logged, not answered as
+    // the command's failure (listeners see the cart on their next fetch).
+    if (!tx && !result.replayed) {
+      notifyLive(db, cartId, result, { own: true }).catch((e) => log.warn({ err: e, cartId }, 'live notification after the commit failed'));
+    }
     recordCommand(kind, (performance.now() - started) / 1000, { eventsAppended: result.replayed ? 0 : result.events.length });
     return result;
   } catch (e) {
