@@ -8,6 +8,7 @@ import { append, claimCommand, ConcurrencyError, recordCommandResult, type Actor
 import { AppError } from '../http/errors';
 import { publishCartChange } from '../live/notify';
 import { log } from '../log';
+import { pgCode } from '../projections/sql';
 import { recordCommand, recordRetry } from '../metrics';
 import { decide, type CartCommand } from './decide';
 import { CartError } from './errors';
@@ -57,9 +58,6 @@ export async function loadCart(db: Db, cartId: string, opts: { toVersion?: numbe
 
 const MAX_ATTEMPTS = 8;
 const RETRYABLE_PG = new Set(['40001', '40P01']); // serialization failure, deadlock
-
-const pgCode = (e: unknown): string | undefined =>
-  (e as { code?: string; cause?: { code?: string } })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
 
 function retryable(e: unknown): boolean {
   if (e instanceof ConcurrencyError) return true;
