@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
+import type { Database } from './e2e/fixtures/test';
 
-// Runs against the production build started by `npm start` (server/cli/start.ts) on its own database:
-// embedded PGlite in a scratch folder, or E2E_DATABASE_URL when set. `npm test` sets these up.
-const port = Number(process.env.E2E_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${port}`;
+// Runs against the production build (built once by the global setup). Every worker starts an app
+// server with a database of its own (e2e/fixtures/test.ts), so specs run in parallel without sharing a
+// cart. Two projects, one per database: `pglite` (embedded) always, `postgres` when E2E_DATABASE_URL
+// names a PostgreSQL server to make the workers' databases on. `npm test` sets these up.
 const scratch = path.resolve(process.env.E2E_DATA_DIR ?? '.data/e2e');
 
 function chromiumPath(): string | undefined {
@@ -18,28 +19,41 @@ function chromiumPath(): string | undefined {
   );
 }
 
+// Files named *.pg.spec.ts need a database server reachable from outside the app (the outage spec
+// takes it away through a TCP proxy, the lock spec holds an advisory lock on it) or NATS, which only
+// the postgres project's servers publish to: they run there, never as skipped tests on PGlite.
+const serverOnly = '**/*.pg.spec.ts';
+
+// Tests tagged @screenshots write full-page pictures for a human to look at (nothing compared); the
+// pages look the same whatever the database, so they run in the pglite project only.
+const projects: { name: string; database: Database; testIgnore: string[]; grepInvert?: RegExp }[] = [
+  { name: 'pglite', database: 'pglite', testIgnore: [serverOnly] },
+];
+if (process.env.E2E_DATABASE_URL) {
+  projects.push({
+    name: 'postgres',
+    database: 'postgres',
+    testIgnore: process.env.E2E_NATS_URL ? [] : ['**/nats.pg.spec.ts'],
+    grepInvert: /@screenshots/,
+  });
+}
+
 export default defineConfig({
   testDir: './e2e',
-  // The database-outage spec takes a PostgreSQL server away from an app server through a TCP proxy; the
-  // embedded database lives inside the app process and cannot be taken away, so that spec runs only on
-  // the PostgreSQL pass (E2E_DATABASE_URL set), never as a skipped test on the embedded one.
-  testIgnore: [
-    ...(process.env.E2E_DATABASE_URL ? [] : ['**/outage.spec.ts']),
-    // Runs where the server publishes to NATS (the PostgreSQL pass of npm test), see server/cli/test.ts.
-    ...(process.env.E2E_NATS_URL ? [] : ['**/nats.spec.ts']),
-  ],
+  globalSetup: './e2e/fixtures/global-setup.ts',
   fullyParallel: true,
-  // One worker: specs share the demo users' open carts (the catalog and /cart use the newest open
-  // cart), so specs in parallel would step on each other's carts.
-  workers: 1,
+  // Workers share the machine's cores with their app servers and browsers: E2E_WORKERS, measured in
+  // docs/testing.md; the default suits a 2-core machine.
+  workers: Number(process.env.E2E_WORKERS ?? 3),
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: process.env.CI ? [['list']] : [['list']],
+  reporter: [['list']],
   outputDir: process.env.E2E_OUTPUT_DIR ?? path.join(scratch, 'test-results'),
   use: {
-    baseURL,
-    trace: 'retain-on-failure',
+    // Recording a trace of every test (to keep the failed ones) costs about a quarter of the suite's
+    // CPU, so CI records none; locally every failure keeps its trace. E2E_TRACE overrides either.
+    trace: (process.env.E2E_TRACE ?? (process.env.CI ? 'off' : 'retain-on-failure')) as 'off' | 'retain-on-failure' | 'on',
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: chromiumPath(),
@@ -54,43 +68,10 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
-  webServer: {
-    command: 'node_modules/.bin/tsx --conditions=react-server server/cli/start.ts',
-    url: `${baseURL}/api/health`,
-    reuseExistingServer: false,
-    timeout: 240_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-    env: {
-      PORT: String(port),
-      PGLITE_DIR: path.join(scratch, 'pglite'),
-      EVENTCART_DATA_DIR: scratch,
-      SEED_DEMO: '1',
-      LOG_LEVEL: 'warn',
-      NEXT_TELEMETRY_DISABLED: '1',
-      DATABASE_URL: process.env.E2E_DATABASE_URL ?? '',
-      NATS_URL: process.env.E2E_NATS_URL ?? '',
-      NATS_STREAM: process.env.E2E_NATS_STREAM ?? 'EVENTCART',
-      NATS_SUBJECT_PREFIX: process.env.E2E_NATS_SUBJECT_PREFIX ?? 'eventcart',
-      SMTP_URL: '',
-      AUTH_SECRET: '',
-      // The suite signs in hundreds of times and sends thousands of commands from one address
-      // (127.0.0.1): limits well above that, so the limiter runs but never refuses here. The limits
-      // themselves are tested by e2e/security.spec.ts on a second server with tight ones.
-      RATE_LIMIT_SIGNIN: '1000/60',
-      RATE_LIMIT_SIGNIN_IP: '100000/60',
-      RATE_LIMIT_COMMANDS: '100000/60',
-      RATE_LIMIT_DISABLED: '',
-      // Adding to a cart holds the units (docs/reservations.md); the specs share the demo stock and
-      // leave carts behind, so holds lapse after 90 s here instead of 15 min (long enough for any one
-      // test, short enough that the suite does not run the catalog dry). The sweeper runs often.
-      RESERVATION_TTL: '90s',
-      SWEEP_INTERVAL: '5s',
-      // The simulated payment provider answers after 100 ms; checkout waits for the whole order process.
-      PAYMENT_DELAY: '100',
-      TRUST_PROXY: '',
-    },
-  },
+  projects: projects.map((p) => ({
+    name: p.name,
+    testIgnore: p.testIgnore,
+    grepInvert: p.grepInvert,
+    use: { ...devices['Desktop Chrome'], database: p.database },
+  })),
 });

@@ -13,7 +13,12 @@ export default defineConfig({
     include: ['{server,db,components,app}/**/*.test.{ts,tsx}'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    globalSetup: ['./vitest.global-setup.ts'],
     pool: 'forks',
+    // Most files wait on a database, a child process or a timer more than they compute, and each
+    // makes its own scratch database, so more files at once than cores pays (docs/testing.md has the
+    // measurements). VITEST_WORKERS overrides it.
+    maxWorkers: Number(process.env.VITEST_WORKERS ?? 3),
     // next-auth's ESM imports 'next/server' without an extension, which Node's resolver refuses;
     // inlined, Vite resolves it.
     server: { deps: { inline: ['next-auth'] } },

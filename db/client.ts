@@ -58,7 +58,14 @@ export function preparingStatements(sql: postgres.Sql): postgres.Sql {
   });
 }
 
-export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?: number; connectTimeoutSeconds?: number }): DbHandle {
+export function openDatabase(opts: {
+  url?: string;
+  pgliteDir?: string;
+  /** PGlite only: start from this data directory (a `dumpDataDir()` tarball) instead of running initdb. */
+  pgliteDataDir?: Blob;
+  poolMax?: number;
+  connectTimeoutSeconds?: number;
+}): DbHandle {
   if (opts.url) {
     const client = postgres(opts.url, {
       max: opts.poolMax ?? 10,
@@ -89,12 +96,13 @@ export function openDatabase(opts: { url?: string; pgliteDir?: string; poolMax?:
   const dir = opts.pgliteDir ?? '.data/pglite';
   let release = () => {};
   let client: PGlite;
+  const pgliteOptions = opts.pgliteDataDir ? { loadDataDir: opts.pgliteDataDir } : {};
   if (dir.startsWith('memory://')) {
-    client = new PGlite(dir);
+    client = new PGlite(dir, pgliteOptions);
   } else {
     fs.mkdirSync(path.dirname(path.resolve(/*turbopackIgnore: true*/ dir)), { recursive: true });
     release = acquirePgliteLock(dir);
-    client = new PGlite(path.resolve(/*turbopackIgnore: true*/ dir));
+    client = new PGlite(path.resolve(/*turbopackIgnore: true*/ dir), pgliteOptions);
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

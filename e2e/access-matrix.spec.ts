@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { APIRequestContext, APIResponse, Browser, Page } from '@playwright/test';
+import type { APIRequestContext, APIResponse, Browser, Page } from './fixtures/test';
 import { apiAs, signIn as signInApi, type DemoUser } from './fixtures/api';
 import { Catalog } from './fixtures/shop';
 import { createCart, expect, expectOk, test, type Cart, type CommandBody, type Product } from './api/helpers';
@@ -156,10 +156,12 @@ type ApiRow = {
  * A server-sent events stream never ends, so APIRequestContext (which reads the whole body) cannot ask
  * it: fetch with the context's cookies, take the status, and hang up on a 200 (errors are plain JSON).
  */
+let appBaseURL: string; // the worker's app server, set before the first row is called
+
 async function streamAnswer(api: APIRequestContext, path: string): Promise<APIResponse> {
   const cookie = (await api.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join('; ');
   const abort = new AbortController();
-  const res = await fetch(new URL(path, test.info().project.use.baseURL), { headers: { cookie }, signal: abort.signal });
+  const res = await fetch(new URL(path, appBaseURL), { headers: { cookie }, signal: abort.signal });
   const body = res.ok ? '' : await res.text();
   abort.abort();
   return { status: () => res.status, text: async () => body, json: async () => JSON.parse(body) } as unknown as APIResponse;
@@ -293,8 +295,9 @@ test.describe.configure({ mode: 'default' });
 
 test.describe('access matrix', () => {
   let world: World;
-  test.beforeAll(async ({}, testInfo) => {
-    const alice = await apiAs(testInfo.project.use.baseURL!, 'alice');
+  test.beforeAll(async ({ app }) => {
+    appBaseURL = app.baseURL;
+    const alice = await apiAs(app.baseURL, 'alice');
     try {
       world = await setUp(alice);
     } finally {

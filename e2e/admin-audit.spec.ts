@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures/test';
 import { apiAs } from './fixtures/api';
 import { csvRecords } from './fixtures/csv';
 import { signInAs } from './fixtures/shop';

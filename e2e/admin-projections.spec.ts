@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect as pwExpect, test as pwTest } from '@playwright/test';
-import postgres from 'postgres';
+import { expect as pwExpect, test as pwTest } from './fixtures/test';
 import { expectError, expectOk, test, expect } from './api/helpers';
 import { hydrated, signInAs } from './fixtures/shop';
 
-// Verify and rebuild run against the same database the other spec files are writing to at the same
-// moment: that is the point (no downtime, nothing lost), so nothing here assumes how many carts there
-// are, and nothing here corrupts the read model (the corruption cases live in the vitest suites).
+// Verify and rebuild run against the worker's database, which holds whatever carts the worker's earlier
+// specs left, so nothing here assumes how many carts there are, and nothing here corrupts the read
+// model (the corruption cases and rebuilds under concurrent writes live in the vitest suites).
 // Serial: the server runs one projection job at a time, and these tests start jobs.
 test.describe.configure({ mode: 'serial' });
 
@@ -117,25 +116,6 @@ test.describe('projections API', () => {
     expect((await statusOf()).job).toMatchObject({ kind: 'verify', state: 'succeeded', report: { totalMismatches: 0 } });
   });
 });
-
-// Another app server (or the CLI) rebuilding holds the advisory lock on the database; only a server
-// database can be reached from outside the app server, so this one runs on PostgreSQL only.
-if (process.env.E2E_DATABASE_URL) {
-  test('409 while another process holds the rebuild lock; the status says a rebuild is running', async ({ as }) => {
-    const admin = await as('admin');
-    const other = postgres(process.env.E2E_DATABASE_URL!, { max: 1, onnotice: () => {} });
-    try {
-      await other`select pg_advisory_lock(727002)`;
-      const err = await expectError(await admin.post('/api/admin/projections/rebuild'), 409, 'rebuild_running');
-      expect(err.message).toContain('another app server or CLI');
-      expect((await expectOk<{ rebuildRunning: boolean }>(await admin.get('/api/admin/projections/status'))).rebuildRunning).toBe(true);
-    } finally {
-      await other`select pg_advisory_unlock(727002)`.catch(() => {});
-      await other.end();
-    }
-    expect((await expectOk<{ rebuildRunning: boolean }>(await admin.get('/api/admin/projections/status'))).rebuildRunning).toBe(false);
-  });
-}
 
 // For a human to look at (nothing compared): the page after a verify, wide and on a phone.
 pwTest('screenshots of /admin/projections at 1280x800 and 390x844', { tag: '@screenshots' }, async ({ browser }) => {

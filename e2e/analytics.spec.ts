@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test, type APIRequestContext } from './fixtures/test';
 import { apiAs, json } from './fixtures/api';
 import { signInAs } from './fixtures/shop';
 import { productWithStock } from './api/helpers';

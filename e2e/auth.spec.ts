@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { demo } from './fixtures/api';
 import { Catalog, Header, signInAs, submitLogin } from './fixtures/shop';
 

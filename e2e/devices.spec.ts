@@ -1,20 +1,11 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from './fixtures/test';
 import { CartPage, Catalog, emptyOpenCart, signInAs } from './fixtures/shop';
-import { lockUser } from './fixtures/user-lock';
 
 // bob's cart only (alice: shop.spec.ts, admin: visual.spec.ts). Serial: one open cart for all of bob's devices.
 test.describe.configure({ mode: 'serial' });
 
-// history.spec makes carts for bob too: hold bob's lock for each test (e2e/fixtures/user-lock.ts).
-let release: (() => void) | undefined;
-test.beforeEach(async ({ baseURL }, testInfo) => {
-  testInfo.setTimeout(testInfo.timeout + 90_000); // waiting for the lock is not the test's time
-  release = await lockUser('bob');
+test.beforeEach(async ({ baseURL }) => {
   await emptyOpenCart(baseURL!, 'bob');
-});
-test.afterEach(() => {
-  release?.();
-  release = undefined;
 });
 
 /** A "device": its own browser context (cookies, cache), signed in as bob. */

@@ -1,19 +1,15 @@
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { apiAs, demo, json, newCart } from './fixtures/api';
 import { CartPage, Catalog, emptyOpenCart, hydrated, signIn } from './fixtures/shop';
-import { lockUser } from './fixtures/user-lock';
 
 // A visitor fills a guest cart, signs in as bob (who already has a line in his open cart) and finds
-// both carts merged, with the merge in both carts' histories. Bob's carts: lock them like devices.spec.
+// both carts merged, with the merge in both carts' histories.
 const shots = process.env.E2E_SHOTS_DIR ?? '/tmp/eventcart-shots';
 
-let release: () => void;
 test.beforeEach(async ({ baseURL }) => {
-  release = await lockUser('bob');
   await emptyOpenCart(baseURL!, 'bob');
 });
-test.afterEach(() => release?.());
 
 test('a guest cart survives sign-in: merged into the open cart, the merge in both histories', async ({ browser, baseURL }) => {
   // A long walk through six pages; on a loaded two-core machine it can take longer than the default minute.

@@ -1,20 +1,8 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test, type APIRequestContext } from './fixtures/test';
 import { apiAs, newCart } from './fixtures/api';
 import { hydrated, signInAs } from './fixtures/shop';
-import { lockUser } from './fixtures/user-lock';
 
 // Carts made through the API (as bob, in carts of their own), then read as a person would.
-
-// devices.spec drives bob's open cart in browsers: hold bob's lock while making carts for him.
-let release: (() => void) | undefined;
-test.beforeEach(async ({}, testInfo) => {
-  testInfo.setTimeout(testInfo.timeout + 90_000); // waiting for the lock is not the test's time
-  release = await lockUser('bob');
-});
-test.afterEach(() => {
-  release?.();
-  release = undefined;
-});
 
 async function send(api: APIRequestContext, method: 'post' | 'patch' | 'delete', path: string, data?: unknown) {
   const res = await api[method](path, data === undefined ? {} : { data });

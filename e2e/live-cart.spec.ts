@@ -1,7 +1,6 @@
-import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Browser, type Page } from './fixtures/test';
 import { apiAs, newCart } from './fixtures/api';
 import { CartPage, Catalog, emptyOpenCart, signInAs } from './fixtures/shop';
-import { lockUser } from './fixtures/user-lock';
 
 // Live carts: an open /cart page follows changes made elsewhere through server-sent events
 // (GET /api/carts/{id}/live), without a reload and without polling.
@@ -11,16 +10,8 @@ const LIVE_MS = 3_000;
 
 test.describe('two devices of one shopper, both on /cart', () => {
   test.describe.configure({ mode: 'serial' });
-  // bob's open cart, like devices.spec.ts: hold bob's lock (e2e/fixtures/user-lock.ts).
-  let release: (() => void) | undefined;
-  test.beforeEach(async ({ baseURL }, testInfo) => {
-    testInfo.setTimeout(testInfo.timeout + 90_000);
-    release = await lockUser('bob');
+  test.beforeEach(async ({ baseURL }) => {
     await emptyOpenCart(baseURL!, 'bob');
-  });
-  test.afterEach(() => {
-    release?.();
-    release = undefined;
   });
 
   async function device(browser: Browser): Promise<CartPage> {

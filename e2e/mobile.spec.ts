@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures/test';
 import { signInAs } from './fixtures/shop';
 
 // Layout on a 390x844 phone. Signing in changes no cart, so this runs alongside the other files.

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { apiAs, json } from './fixtures/api';
 import { signInAs } from './fixtures/shop';
 import { productWithStock } from './api/helpers';

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test, type APIRequestContext } from './fixtures/test';
 import { apiAs, json, newCart } from './fixtures/api';
 import { Catalog, hydrated, signInAs } from './fixtures/shop';
-import { lockUser } from './fixtures/user-lock';
 
 // Stock reservations (docs/reservations.md): adding to a cart holds the units, the catalog shows what
 // is still available, abandoning a cart gives them back, and the abandoned cart stays in the list.
@@ -21,17 +20,6 @@ async function productWithAvailable(api: APIRequestContext, preferred: string, m
   expect(chosen, `a product with ${min}..99 available`).toBeTruthy();
   return chosen!;
 }
-
-let releases: (() => void)[] = [];
-test.beforeEach(async ({}, testInfo) => {
-  testInfo.setTimeout(testInfo.timeout + 90_000); // waiting for the locks is not the test's time
-  // Other specs drive these users' open carts; a cart made here would become theirs meanwhile.
-  releases = [await lockUser('alice'), await lockUser('bob')];
-});
-test.afterEach(() => {
-  for (const r of releases) r();
-  releases = [];
-});
 
 test('adding lowers the available count on the catalog; abandoning the cart from the list frees it, and the list shows it abandoned', async ({
   page,

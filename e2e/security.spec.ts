@@ -1,4 +1,4 @@
-import { expect, request as pwRequest, test, type APIRequestContext, type APIResponse, type Page } from '@playwright/test';
+import { expect, request as pwRequest, test, type APIRequestContext, type APIResponse, type Page } from './fixtures/test';
 import { demo, newCart } from './fixtures/api';
 import { startServer, type SpawnedServer } from './fixtures/server';
 import { CartPage, Catalog, emptyOpenCart, hydrated, signInAs, submitLogin } from './fixtures/shop';
@@ -8,8 +8,6 @@ import { CartPage, Catalog, emptyOpenCart, hydrated, signInAs, submitLogin } fro
 // commands. The limits are tried on servers of their own with tight limits; the suite's server has
 // generous ones (playwright.config.ts) so the rest of the suite never meets them.
 
-const mainPort = Number(process.env.E2E_PORT ?? 3100);
-const limitedPort = Number(process.env.E2E_LIMITED_PORT ?? mainPort + 1);
 
 const directives = (csp: string) =>
   new Map(
@@ -252,7 +250,7 @@ test.describe('rate limits behind a trusted proxy (TRUST_PROXY=1: the address is
 
   test.beforeAll(async () => {
     test.setTimeout(180_000);
-    server = await startServer(limitedPort, {
+    server = await startServer({
       TRUST_PROXY: '1',
       RATE_LIMIT_SIGNIN: '3/60',
       RATE_LIMIT_SIGNIN_IP: '6/60',
@@ -399,7 +397,7 @@ test.describe('rate limits with no proxy in front (TRUST_PROXY unset)', () => {
   let server: SpawnedServer;
   test.beforeAll(async () => {
     test.setTimeout(180_000);
-    server = await startServer(limitedPort + 1, { RATE_LIMIT_SIGNIN_IP: '3/60' });
+    server = await startServer({ RATE_LIMIT_SIGNIN_IP: '3/60' });
   });
   test.afterAll(async () => {
     await server?.stop();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, test, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContextOptions, type Page } from './fixtures/test';
 import { CartPage, Catalog, emptyOpenCart, signInAs } from './fixtures/shop';
 
 // Full-page screenshots for a human to look at; nothing is compared. Written outside the repo.

@@ -1,4 +1,4 @@
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext } from '../fixtures/test';
 import { csvRecords, parseCsv } from '../fixtures/csv';
 import { createCart, expect, expectError, expectOk, getEvents, randomUuid, sleep, test, type CartEvent } from './helpers';
 

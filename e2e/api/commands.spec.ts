@@ -1,4 +1,4 @@
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext } from '../fixtures/test';
 import {
   addItem,
   createCart,

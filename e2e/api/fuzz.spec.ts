@@ -1,6 +1,6 @@
 import http from 'node:http';
 import fc from 'fast-check';
-import type { APIRequestContext, APIResponse } from '@playwright/test';
+import type { APIRequestContext, APIResponse } from '../fixtures/test';
 import { createCart, expect, expectError, expectOk, productWithStock, rawJson, test, type Cart, type CommandBody } from './helpers';
 
 // Property-based fuzzing of the JSON API against the running app. fast-check generates requests to

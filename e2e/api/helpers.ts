@@ -1,4 +1,4 @@
-import { test as base, expect, type APIRequestContext, type APIResponse } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type APIResponse } from '../fixtures/test';
 import { apiAs, json, type DemoUser } from '../fixtures/api';
 
 // Shared by the JSON API specs: signed-in clients that are disposed after each test, and a guard that

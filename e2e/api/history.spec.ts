@@ -1,4 +1,4 @@
-import type { APIRequestContext, APIResponse } from '@playwright/test';
+import type { APIRequestContext, APIResponse } from '../fixtures/test';
 import { createCart, expect, expectError, expectOk, getCart, getEvents, getProducts, randomUuid, sleep, test, type Cart, type CommandBody } from './helpers';
 
 // The event log and time travel (GET /events, GET /state), and the OpenAPI document.

@@ -9,12 +9,12 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-test('GET /api/health is alive and GET /api/ready is ready: database answers, every migration applied', async ({ as }) => {
+test('GET /api/health is alive and GET /api/ready is ready: database answers, every migration applied', async ({ as, app }) => {
   const anon = await as(null);
   const health = await expectOk<{ status: string; uptimeSeconds: number }>(await anon.get('/api/health'));
   expect(health.status).toBe('ok');
   const ready = await expectOk<{ status: string; database: string; migrations: number }>(await anon.get('/api/ready'));
-  expect(ready).toMatchObject({ status: 'ready', database: process.env.E2E_DATABASE_URL ? 'postgres' : 'pglite' });
+  expect(ready).toMatchObject({ status: 'ready', database: app.database });
   expect(ready.migrations).toBeGreaterThanOrEqual(4);
   const doc = await expectOk<{ paths: Record<string, unknown> }>(await anon.get('/api/openapi.json'));
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/ready', '/api/metrics']));

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 
 test('GET /api/products lists the demo catalog with prices in cents and local pictures', async ({ request }) => {
   const res = await request.get('/api/products');

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { openDatabase, type DbHandle } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
+import { inject } from 'vitest';
+import { readPgliteTemplate } from './pglite-template';
 
 export type TestDbKind = 'pglite' | 'postgres';
 
@@ -17,7 +19,9 @@ export async function createTestDatabase(
   poolMax = 20,
 ): Promise<DbHandle & { drop: () => Promise<void>; /** PostgreSQL only: for child processes. */ url?: string }> {
   if (kind === 'pglite') {
-    const handle = openDatabase({ pgliteDir: 'memory://' });
+    // From the run's migrated template (vitest.global-setup.ts); migrating again only checks it is current.
+    const template = inject('pgliteTemplate');
+    const handle = openDatabase({ pgliteDir: 'memory://', pgliteDataDir: template ? readPgliteTemplate(template) : undefined });
     await migrateDatabase(handle);
     return { ...handle, drop: () => handle.close() };
   }

@@ -1,18 +1,20 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { apiAs, json } from './fixtures/api';
 import { productWithStock } from './api/helpers';
 
-// Runs on the PostgreSQL pass, whose server has NATS_URL set (server/cli/test.ts gives it a stream of
-// its own); left out of the embedded pass by testIgnore in playwright.config.ts, not skipped.
-const url = process.env.E2E_NATS_URL!;
-const stream = process.env.E2E_NATS_STREAM!;
-const prefix = process.env.E2E_NATS_SUBJECT_PREFIX!;
+// Runs in the postgres project when E2E_NATS_URL is set: each worker's server then publishes to a
+// NATS JetStream stream of its own (e2e/fixtures/test.ts); playwright.config.ts leaves it out
+// otherwise, it is never skipped.
 type Message = { messageId: string; subject: string; partitionKey: string; payload: { orderId?: string; cartId?: string } };
 
 let nc: NatsConnection;
-test.beforeAll(async () => {
-  nc = await connect({ servers: url, timeout: 3000 });
+let stream: string;
+let prefix: string;
+test.beforeAll(async ({ app }) => {
+  if (!app.nats) throw new Error('this worker\'s server does not publish to NATS (E2E_NATS_URL unset)');
+  ({ stream, prefix } = app.nats);
+  nc = await connect({ servers: app.nats.url, timeout: 3000 });
 });
 test.afterAll(async () => {
   await nc?.drain();

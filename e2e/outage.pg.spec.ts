@@ -6,10 +6,11 @@ import { expect, request, test, type APIRequestContext } from '@playwright/test'
 import postgres from 'postgres';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../server/testing/tcp-proxy';
 import { signIn } from './fixtures/api';
+import { freePort } from './fixtures/server';
 
 // The database goes away and comes back while shoppers keep sending commands. PostgreSQL only: the
 // embedded database lives inside the app process and cannot be taken away from it, so playwright.config.ts
-// leaves this spec out unless E2E_DATABASE_URL is set.
+// runs this spec (*.pg.spec.ts) only in the postgres project.
 //
 // A second app server of our own (the production build, started like `npm start`) talks to a fresh
 // database through a loopback TCP proxy; the test cuts the proxy for 10 s (every connection dropped, new
@@ -21,8 +22,8 @@ import { signIn } from './fixtures/api';
 const OUTAGE_MS = 10_000;
 const SLOW_MS = 6_000; // generous: the connect timeout is 3 s; anything near this is a hang, not a slow answer
 
-const port = Number(process.env.E2E_OUTAGE_PORT ?? Number(process.env.E2E_PORT ?? 3100) + 5);
-const baseURL = `http://127.0.0.1:${port}`;
+let port: number;
+let baseURL: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Sample = { at: number; ms: number; status: number; code?: string; retryAfter?: string; requestId: string; body?: CommandAnswer };
@@ -40,6 +41,8 @@ let serverLog: string;
 
 test.beforeAll(async ({}, testInfo) => {
   test.setTimeout(180_000); // migrating and seeding a fresh database, starting the server
+  port = await freePort();
+  baseURL = `http://127.0.0.1:${port}`;
   const base = process.env.E2E_DATABASE_URL!;
   dbName = `eventcart_outage_${randomBytes(5).toString('hex')}`;
   admin = postgres(base, { max: 1, onnotice: () => {} });
